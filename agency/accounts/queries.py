@@ -1,0 +1,112 @@
+"""Reads for accounts: which workspaces a user sees, user lists, the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+
+from agency import db
+from agency.accounts.models import Membership, Role, User, Workspace
+from agency.audit import AuditEvent
+
+
+def visible_workspaces_stmt(user: User, *, include_archived: bool = False) -> Select:
+    """Workspaces the user may work in: all of the agency for owners/admins, else assigned ones."""
+    stmt = select(Workspace).where(Workspace.agency_id == user.agency_id)
+    if not user.sees_all_workspaces:
+        stmt = stmt.where(Workspace.id.in_(select(Membership.workspace_id).where(Membership.user_id == user.id)))
+    if not include_archived:
+        stmt = stmt.where(Workspace.archived_at.is_(None))
+    return stmt.order_by(Workspace.name)
+
+
+def visible_workspaces(user: User, *, include_archived: bool = False) -> list[Workspace]:
+    return list(db.session.scalars(visible_workspaces_stmt(user, include_archived=include_archived)))
+
+
+def visible_workspace_ids(user: User) -> set[int]:
+    stmt = visible_workspaces_stmt(user, include_archived=True).with_only_columns(Workspace.id).order_by(None)
+    return set(db.session.scalars(stmt))
+
+
+def workspace_for_user(user: User, slug: str) -> Workspace | None:
+    """The workspace with this slug if the (staff) user may see it."""
+    stmt = visible_workspaces_stmt(user, include_archived=True).where(Workspace.slug == slug)
+    return db.session.scalars(stmt).first()
+
+
+def user_by_email(email: str) -> User | None:
+    stmt = select(User).where(func.lower(User.email) == email.strip().lower())
+    return db.session.scalars(stmt.execution_options(all_tenants=True)).first()
+
+
+def load_user_for_session(user_id: int, generation: int) -> User | None:
+    stmt = select(User).where(User.id == user_id, User.session_generation == generation,
+                              User.is_active_user.is_(True))
+    return db.session.scalars(stmt.execution_options(all_tenants=True)).first()
+
+
+def users_of_agency(agency_id: int, *, search: str = "", role: str = "", active: str = "") -> list[User]:
+    stmt = select(User).where(User.agency_id == agency_id)
+    if search:
+        like = f"%{search.strip()[:100]}%"
+        stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
+    if role in set(Role):
+        stmt = stmt.where(User.role == role)
+    if active in ("yes", "no"):
+        stmt = stmt.where(User.is_active_user.is_(active == "yes"))
+    return list(db.session.scalars(stmt.order_by(User.name)))
+
+
+def workspaces_of_agency(agency_id: int, *, archived: bool | None = False, search: str = "") -> list[Workspace]:
+    stmt = select(Workspace).where(Workspace.agency_id == agency_id)
+    if archived is True:
+        stmt = stmt.where(Workspace.archived_at.is_not(None))
+    elif archived is False:
+        stmt = stmt.where(Workspace.archived_at.is_(None))
+    if search:
+        stmt = stmt.where(Workspace.name.ilike(f"%{search.strip()[:100]}%"))
+    return list(db.session.scalars(stmt.order_by(Workspace.name)))
+
+
+def member_counts(agency_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Membership.workspace_id, func.count(Membership.id))
+        .where(Membership.agency_id == agency_id).group_by(Membership.workspace_id)
+    )
+    return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    actor_id: int | None = None
+    object_type: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_events(agency_id: int, flt: AuditFilter, *, before_id: int | None = None,
+                 limit: int = 50) -> list[AuditEvent]:
+    """Newest first, keyset-paginated by id."""
+    stmt = select(AuditEvent).where(AuditEvent.agency_id == agency_id)
+    if flt.action:
+        stmt = stmt.where(AuditEvent.action.startswith(flt.action[:64]))
+    if flt.actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == flt.actor_id)
+    if flt.object_type:
+        stmt = stmt.where(AuditEvent.object_type == flt.object_type[:64])
+    if flt.since:
+        stmt = stmt.where(AuditEvent.created_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEvent.created_at < flt.until)
+    if before_id:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def audit_actions(agency_id: int) -> list[str]:
+    stmt = select(AuditEvent.action).where(AuditEvent.agency_id == agency_id).distinct().order_by(AuditEvent.action)
+    return list(db.session.scalars(stmt))

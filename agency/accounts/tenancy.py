@@ -1,0 +1,62 @@
+"""Per-request tenant resolution and the scoped lookup helper.
+
+Once per request the current agency and the user's visible workspaces are
+resolved from the authenticated user; the DB session is scoped to that agency
+(the ORM backstop). Views look objects up only through ``get_scoped_or_404``;
+another tenant's id, or a workspace the user is not assigned to, answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, g
+from flask_login import current_user
+
+from agency import db
+from agency.accounts import queries
+from agency.accounts.models import User, Workspace
+
+T = TypeVar("T")
+
+
+def resolve_tenant() -> None:
+    """before_request: scope the session to the logged-in user's agency."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    g.agency = user.agency if user is not None else None
+    db.set_tenant(db.session(), user.agency_id if user is not None else None)
+
+
+def visible_workspace_ids() -> set[int]:
+    if "visible_workspace_ids" not in g:
+        user: User = current_user
+        g.visible_workspace_ids = queries.visible_workspace_ids(user) if user.is_staff else set()
+    return g.visible_workspace_ids
+
+
+def get_scoped_or_404(model: type[T], object_id: Any) -> T:
+    """The object of the current agency (and of a visible workspace) with this id, or 404."""
+    user: User = current_user
+    if not user or not user.is_authenticated:
+        abort(404)
+    obj = db.get_in_agency(model, object_id, user.agency_id)
+    if obj is None:
+        abort(404)
+    workspace_id = getattr(obj, "workspace_id", None)
+    if workspace_id is not None and workspace_id not in visible_workspace_ids():
+        abort(404)
+    if isinstance(obj, Workspace) and obj.id not in visible_workspace_ids():
+        abort(404)
+    return obj
+
+
+def workspace_or_404(slug: str) -> Workspace:
+    """The workspace behind ``/w/<workspace>/…`` for the current staff user, or 404."""
+    user: User = current_user
+    if not user or not user.is_authenticated or not user.is_staff:
+        abort(404)
+    ws = queries.workspace_for_user(user, slug)
+    if ws is None:
+        abort(404)
+    g.workspace = ws
+    return ws

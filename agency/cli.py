@@ -1,0 +1,280 @@
+"""The ``agency`` command group (Flask's CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from agency import db
+from agency.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _create_app():
+    from agency.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Agency: community management for social-media agencies."""
+
+
+# --- database -------------------------------------------------------------------------
+
+def alembic_config(database_url: str):
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", db.sqlalchemy_url(database_url).replace("%", "%%"))
+    cfg.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s")
+    return cfg
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    upgrade_database(current_app.config["AGENCY"].database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ("base" empties it)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(current_app.config["AGENCY"].database_url), revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database's current revision."""
+    from alembic import command
+
+    command.current(alembic_config(current_app.config["AGENCY"].database_url), verbose=False)
+
+
+# --- tenants and demo data ---------------------------------------------------------------
+
+@main.command("create-agency")
+@click.argument("name")
+@click.option("--owner-email", required=True)
+@click.option("--owner-name", default="Owner")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--locale", default="de", type=click.Choice(["de", "en"]))
+@click.option("--timezone", default="Europe/Berlin")
+@with_appcontext
+def create_agency_command(name: str, owner_email: str, owner_name: str, password: str, locale: str,
+                          timezone: str) -> None:
+    """Create a new agency (tenant) with its owner."""
+    from agency.accounts.services import create_agency
+    from agency.errors import ValidationError
+
+    try:
+        agency, owner = create_agency(name, owner_email, owner_name, password, locale=locale, timezone=timezone)
+        db.session.commit()
+    except ValidationError as err:
+        db.session.rollback()
+        raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err
+    click.echo(f"agency {agency.slug} (id {agency.id}) created; owner {owner.email}")
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo agency, workspaces, users (and more) unless it exists."""
+    from agency.demo import seed_demo
+
+    created = seed_demo()
+    db.session.commit()
+    click.echo("demo data created" if created else "demo data already present")
+
+
+# --- jobs ---------------------------------------------------------------------------
+
+@main.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker on QUEUES (all queues by default)."""
+    import agency.jobs  # noqa: F401  (registers every job)
+    from agency.app import create_app
+    from agency.queue import QUEUE_NAMES, AppWorker, get_queue
+
+    app = create_app()
+    unknown = set(queues) - set(QUEUE_NAMES)
+    if unknown:
+        raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
+    with app.app_context():
+        worker = AppWorker([get_queue(q) for q in (queues or QUEUE_NAMES)])
+        worker._flask_app = app
+        worker.work(with_scheduler=True, burst=burst)
+
+
+@main.command("scheduler")
+def scheduler_command() -> None:
+    """Run RQ's cron scheduler with the periodic job list."""
+    import agency.jobs  # noqa: F401
+    from agency.app import create_app
+    from agency.queue import get_redis
+    from agency.schedule import build_scheduler
+
+    create_app()
+    build_scheduler(get_redis()).start()
+
+
+@main.command("run-job", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1)
+@with_appcontext
+def run_job_command(name: str, args: tuple[str, ...]) -> None:
+    """Run one job inline: agency run-job NAME [ARGS] (numbers are passed as numbers)."""
+    import agency.jobs  # noqa: F401
+    from agency.queue import find_job
+
+    try:
+        fn = find_job(name)
+    except KeyError as err:
+        raise click.ClickException(str(err)) from err
+    parsed = [int(a) if a.lstrip("-").isdigit() else a for a in args]
+    result = fn(*parsed)
+    click.echo(json.dumps(result, default=str) if result is not None else "done")
+
+
+@main.command("sandbox")
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--seed", default=42, show_default=True, type=int)
+def sandbox_command(port: int, host: str, seed: int) -> None:
+    """Run the local stand-in for the platforms' APIs (Meta, Google, YouTube)."""
+    from agency.sandbox import run_sandbox
+
+    run_sandbox(host=host, port=port, seed=seed)
+
+
+# --- demo -----------------------------------------------------------------------------
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Each child in its own process group, so Ctrl-C reaches only us and we stop them in order.
+    return subprocess.Popen(args, env=env, start_new_session=True)
+
+
+@main.command("demo")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--sandbox-port", default=None, type=int, help="Port of the platform sandbox (default: port+1).")
+def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
+    """Zero-config demo: embedded services if unset, migrate, seed, run web + worker + scheduler."""
+    from agency import embedded
+
+    started = time.monotonic()
+    config = embedded.resolve_service_urls(Config.from_env())
+    sandbox_port = sandbox_port or port + 1
+    env = embedded.child_environment(config)
+    env.setdefault("SECRET_KEY", config.resolved_secret_key())
+    env.setdefault("AGENCY_ENCRYPTION_KEYS", ",".join(config.resolved_encryption_keys()))
+    sandbox_base = f"http://{host}:{sandbox_port}"
+    env.setdefault("META_GRAPH_BASE", f"{sandbox_base}/graph/v26.0")
+    env.setdefault("GOOGLE_API_BASE", f"{sandbox_base}/google")
+    env.setdefault("YOUTUBE_API_BASE", f"{sandbox_base}/youtube/v3")
+    env.setdefault("META_DIALOG_BASE", f"{sandbox_base}/oauth/facebook/dialog")
+    env.setdefault("GOOGLE_OAUTH_BASE", f"{sandbox_base}/oauth/google/auth")
+    env.setdefault("GOOGLE_TOKEN_URL", f"{sandbox_base}/oauth/google/token")
+    env.setdefault("META_APP_SECRET", "demo-app-secret")
+    env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")
+    env["AGENCY_SANDBOX_URL"] = sandbox_base
+    python = sys.executable
+    children: list[tuple[str, subprocess.Popen]] = []
+
+    def stop_children(*_args) -> None:
+        for name, proc in reversed(children):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+                click.echo(f"stopping {name}…")
+        deadline = time.monotonic() + 15
+        for _name, proc in children:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        embedded.stop_all()
+
+    try:
+        children.append(("sandbox", _spawn([python, "-m", "agency.cli", "sandbox", "--port", str(sandbox_port),
+                                            "--host", host], env)))
+        subprocess.run([python, "-m", "agency.cli", "db", "upgrade"], env=env, check=True)
+        subprocess.run([python, "-m", "agency.cli", "seed-demo"], env=env, check=True)
+        children.append(("web", _spawn([python, "-m", "gunicorn", "--workers", "2", "--threads", "4",
+                                        "--bind", f"{host}:{port}", "--access-logfile", "-",
+                                        "--graceful-timeout", "5", "agency.wsgi:app"], env)))
+        children.append(("worker", _spawn([python, "-m", "agency.cli", "worker"], env)))
+        children.append(("scheduler", _spawn([python, "-m", "agency.cli", "scheduler"], env)))
+        from agency.demo import DEMO_PASSWORD, DEMO_USERS
+
+        _wait_for_http(f"http://{host}:{port}/healthz", timeout=60)
+        click.echo("")
+        click.echo(f"Agency demo is running at http://{host}:{port}/  (ready in {time.monotonic() - started:.0f}s)")
+        click.echo(f"Platform sandbox (post as a fan): {sandbox_base}/_sandbox/")
+        click.echo(f"Log in with any of these (password: {DEMO_PASSWORD}):")
+        for email, _name, role in DEMO_USERS:
+            click.echo(f"  {role:<18} {email}")
+        click.echo("Press Ctrl-C to stop.")
+        while all(proc.poll() is None for _n, proc in children):
+            time.sleep(0.5)
+        dead = [name for name, proc in children if proc.poll() is not None]
+        raise click.ClickException(f"{', '.join(dead)} stopped unexpectedly")
+    except KeyboardInterrupt:
+        click.echo("\nshutting down…")
+    finally:
+        stop_children()
+
+
+def _wait_for_http(url: str, timeout: float) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise click.ClickException(f"{url} did not answer within {timeout:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

