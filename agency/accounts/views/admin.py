@@ -34,10 +34,10 @@ def _image_mimetype(data: bytes) -> str | None:
 
 # --- users ----------------------------------------------------------------------------
 
-def _user_form_choices(form) -> None:
+def _user_form_choices(form, user: User | None = None) -> None:
     roles = assignable_roles(current_user)
-    if isinstance(form, UserEditForm) and form.role.data and form.role.data not in roles:
-        roles = (*roles, form.role.data)
+    if user is not None and user.role not in roles:
+        roles = (*roles, user.role)  # show (not grant) the role the user already has
     form.role.choices = [(r, ROLE_LABELS[Role(r)]) for r in roles]
     form.workspaces.choices = [(w.id, w.name) for w in queries.workspaces_of_agency(current_user.agency_id)]
 
@@ -85,7 +85,7 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.workspaces.data = [m.workspace_id for m in user.memberships]
         form.locale.data = user.locale or ""
-    _user_form_choices(form)
+    _user_form_choices(form, user)
     if request.method == "POST":
         if form.validate():
             try:

@@ -58,7 +58,7 @@ def profile_password():
                                   ip=client_ip())
             # The password change ended every session; keep this one, under a fresh id.
             session.rotate()
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash(_("Password changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.profile"))
         except ValidationError as err:

@@ -1,0 +1,128 @@
+"""The cross-tenant harness: every URL rule with an object id answers 404 to outsiders.
+
+For every rule of the app that takes arguments, the harness fills them with ids
+and slugs of agency A's objects and requests the URL (GET and POST) as the owner
+of agency B, and as a community manager of agency A who is not assigned to the
+workspace. Both must get 404. A new route with an argument the harness cannot
+fill fails the test until a resolver is added to RESOLVERS — so later routes are
+covered as soon as they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import World, csrf_token, login
+
+# How to fill each URL argument with an object of agency A (workspace ws_a).
+RESOLVERS: dict[str, Callable[[World], object]] = {
+    "workspace": lambda w: w.ws_a.slug,
+    "workspace_id": lambda w: w.ws_a.id,
+    "user_id": lambda w: w.cm_a.id,
+}
+
+# Rules whose arguments are not object ids, with the reason.
+EXEMPT = {
+    "static": "public files",
+    "accounts.accept_invite": "a signed bearer token, not an object id (tested in test_auth)",
+}
+
+
+def extra_resolvers() -> dict[str, Callable[[World], object]]:
+    """Resolvers contributed by the other domains' test packages (tests/<domain>/crosstenant.py)."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    found: dict[str, Callable[[World], object]] = {}
+    for module in pkgutil.iter_modules(tests.__path__):
+        try:
+            mod = importlib.import_module(f"tests.{module.name}.crosstenant")
+        except ModuleNotFoundError:
+            continue
+        found.update(getattr(mod, "RESOLVERS", {}))
+    return found
+
+
+def _object_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT or not rule.arguments:
+            continue
+        yield rule
+
+
+def _build(rule, world: World, resolvers) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg not in resolvers:
+            pytest.fail(f"route {rule.rule} ({rule.endpoint}) has argument {arg!r}: add a resolver to the "
+                        f"cross-tenant harness (RESOLVERS or tests/<domain>/crosstenant.py)")
+        values[arg] = resolvers[arg](world)
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _check(client, app, world, resolvers, who: str) -> list[str]:
+    token = csrf_token(client, "/profile")
+    leaks = []
+    for rule in _object_rules(app):
+        url = _build(rule, world, resolvers)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token} if method != "GET" else None
+            response = client.open(url, method=method, data=data)
+            if response.status_code != 404:
+                leaks.append(f"{who} {method} {url} -> {response.status_code}")
+    return leaks
+
+
+def test_every_object_url_is_404_for_another_agency(app, world):
+    resolvers = {**RESOLVERS, **extra_resolvers()}
+    client = app.test_client()
+    login(client, world.owner_b)
+    assert _check(client, app, world, resolvers, "agency B owner") == []
+
+
+def test_every_object_url_is_404_for_unassigned_staff(app, world):
+    resolvers = {**RESOLVERS, **extra_resolvers()}
+    client = app.test_client()
+    login(client, world.cm_unassigned)
+    assert _check(client, app, world, resolvers, "unassigned community manager") == []
+
+
+def test_harness_is_not_vacuous(app, world):
+    """The owner of agency A reaches the same URLs (so 404 above means 'hidden', not 'broken')."""
+    resolvers = {**RESOLVERS, **extra_resolvers()}
+    client = app.test_client()
+    login(client, world.owner_a)
+    rules = list(_object_rules(app))
+    assert len(rules) >= 5
+    reachable = 0
+    for rule in rules:
+        if "GET" not in rule.methods:
+            continue
+        response = client.get(_build(rule, world, resolvers))
+        assert response.status_code != 404, rule.rule
+        reachable += 1
+    assert reachable >= 2
+
+
+def test_scoped_lookup_and_backstop(app, world):
+    from sqlalchemy import select
+
+    from agency import db
+    from agency.accounts.models import User, Workspace
+
+    assert db.get_in_agency(Workspace, world.ws_b.id, world.agency_a.id) is None
+    assert db.get_in_agency(Workspace, "not-a-number", world.agency_a.id) is None
+    assert db.get_in_agency(Workspace, world.ws_a.id, world.agency_a.id) is world.ws_a
+    session = db.session()
+    db.session.expunge_all()
+    with db.tenant(session, world.agency_a.id):
+        names = set(db.session.scalars(select(Workspace.name)))
+        users = db.session.scalars(select(User)).all()
+    assert "Beta Client" not in names and {"Alpha Client", "Alpha Two"} <= names
+    assert users and all(u.agency_id == world.agency_a.id for u in users)
+    # With no tenant set (CLI, scheduler), every agency is visible.
+    assert "Beta Client" in set(db.session.scalars(select(Workspace.name)))

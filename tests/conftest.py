@@ -1,0 +1,278 @@
+"""Test fixtures: real PostgreSQL and Redis, a transaction per test, factories.
+
+Services: TEST_DATABASE_URL / TEST_REDIS_URL when set; else PostgreSQL and Redis
+on localhost when they answer; else the embedded ones (as ``agency demo`` uses).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from agency import db
+from agency.config import Config
+
+TEST_PASSWORD = "Correct-Horse-Battery-42"
+_INSTANCE = Path(tempfile.mkdtemp(prefix="agency-test-"))
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _database_server_url() -> str:
+    """A URL of the server's maintenance database (to create test databases)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    if _port_open("127.0.0.1", 5432):
+        return "postgresql://postgres@127.0.0.1:5432/postgres"
+    from agency import embedded
+
+    return embedded.start_postgres(_INSTANCE)
+
+
+def _redis_url() -> str:
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    if _port_open("127.0.0.1", 6379):
+        return "redis://127.0.0.1:6379/14"
+    from agency import embedded
+
+    return embedded.start_redis(_INSTANCE)
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create database ``name`` on the test server; return its URL."""
+    server = make_url(db.sqlalchemy_url(_database_server_url()))
+    if os.environ.get("TEST_DATABASE_URL"):
+        # A given URL names the test database itself: use the server it points at.
+        server = server.set(database="postgres")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return fresh_database("agency_test")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return _redis_url()
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url: str, redis_url: str) -> Config:
+    return Config(
+        database_url=database_url, redis_url=redis_url, secret_key="test-secret-key-" + "x" * 32,
+        encryption_keys=(Fernet.generate_key().decode(),), instance_dir=_INSTANCE, testing=True,
+        meta_app_secret="test-app-secret", meta_verify_token="test-verify-token",
+    )
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context (and so their own ``g``).
+
+    Flask 3.1 reuses an app context that is already pushed — the test's — for a
+    request, which would carry ``g`` (CSRF token, tenant) from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+@pytest.fixture(scope="session")
+def _app(test_config: Config):
+    from agency.app import create_app
+    from agency.cli import upgrade_database
+
+    upgrade_database(test_config.database_url)
+    app = create_app(test_config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def app(_app) -> Iterator:
+    """The app, with the database inside a transaction rolled back after the test."""
+    from agency.queue import get_redis
+
+    get_redis().flushdb()
+    engine = db.get_engine()
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    ctx = _app.app_context()
+    ctx.push()
+    try:
+        yield _app
+    finally:
+        ctx.pop()
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        db.session.configure(bind=engine)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------------
+
+_password_hash: str | None = None
+
+
+def _hash() -> str:
+    global _password_hash
+    if _password_hash is None:
+        from agency.accounts.passwords import hash_password
+
+        _password_hash = hash_password(TEST_PASSWORD)
+    return _password_hash
+
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def make_agency(name: str | None = None, **fields):
+    from agency.accounts.models import Agency
+    from agency.accounts.services import slugify
+
+    n = _next()
+    name = name or f"Agency {n}"
+    agency = Agency(name=name, slug=f"{slugify(name)}-{n}", **fields)
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def make_user(agency, role: str = "owner", *, workspaces=(), email: str | None = None, name: str | None = None,
+              **fields):
+    from agency.accounts.models import Membership, User
+
+    n = _next()
+    user = User(agency_id=agency.id, email=email or f"user{n}@{agency.slug}.test", name=name or f"User {n}",
+                role=role, password_hash=_hash(), **fields)
+    db.session.add(user)
+    db.session.flush()
+    for ws in workspaces:
+        db.session.add(Membership(agency_id=agency.id, user_id=user.id, workspace_id=ws.id))
+    db.session.flush()
+    return user
+
+
+def make_workspace(agency, name: str | None = None, **fields):
+    from agency.accounts.models import Workspace
+    from agency.accounts.services import slugify
+
+    n = _next()
+    name = name or f"Client {n}"
+    ws = Workspace(agency_id=agency.id, name=name, slug=fields.pop("slug", f"{slugify(name)}-{n}"), **fields)
+    db.session.add(ws)
+    db.session.flush()
+    return ws
+
+
+@pytest.fixture
+def create_agency(app):
+    return make_agency
+
+
+@pytest.fixture
+def create_user(app):
+    return make_user
+
+
+@pytest.fixture
+def create_workspace(app):
+    return make_workspace
+
+
+# --- web helpers -----------------------------------------------------------------------
+
+_CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, user, password: str = TEST_PASSWORD):
+    db.session.commit()  # make the factories' rows visible to the request (a savepoint release)
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def post_form(client, path: str, data: dict | None = None, *, token_from: str = "/profile", **kwargs):
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client, token_from))
+    return client.post(path, data=payload, **kwargs)
+
+
+@dataclass
+class World:
+    """Two agencies: A with two workspaces and staff of each role, B with its owner."""
+
+    agency_a: object
+    agency_b: object
+    ws_a: object
+    ws_a2: object
+    owner_a: object
+    am_a: object
+    cm_a: object
+    cm_unassigned: object
+    client_a: object
+    owner_b: object
+    ws_b: object
+
+
+@pytest.fixture
+def world(app) -> World:
+    agency_a, agency_b = make_agency("Alpha Agentur"), make_agency("Beta Agency")
+    ws_a, ws_a2 = make_workspace(agency_a, "Alpha Client"), make_workspace(agency_a, "Alpha Two")
+    ws_b = make_workspace(agency_b, "Beta Client")
+    return World(
+        agency_a=agency_a, agency_b=agency_b, ws_a=ws_a, ws_a2=ws_a2,
+        owner_a=make_user(agency_a, "owner"), am_a=make_user(agency_a, "account_manager", workspaces=[ws_a]),
+        cm_a=make_user(agency_a, "community_manager", workspaces=[ws_a]),
+        cm_unassigned=make_user(agency_a, "community_manager", workspaces=[ws_a2]),
+        client_a=make_user(agency_a, "client", workspaces=[ws_a]),
+        owner_b=make_user(agency_b, "owner"), ws_b=ws_b,
+    )
