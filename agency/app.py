@@ -6,7 +6,18 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -65,9 +76,9 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 
-    from agency import accounts, dashboard, portal
+    from agency import accounts, channels, dashboard, inbox, portal
 
-    for part in (accounts, dashboard, portal):
+    for part in (accounts, channels, inbox, dashboard, portal):
         part.init_app(app)
 
     _register_hooks(app)
@@ -82,6 +93,8 @@ def _limiter_storage_uri(redis_url: str) -> str:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # jobs and the CLI: callers use force_locale for a recipient
+        return "de"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     best = request.accept_languages.best_match(["de", "en"])
@@ -92,6 +105,8 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str:
+    if not has_request_context():
+        return "UTC"
     workspace = g.get("workspace")
     if workspace is not None:
         return workspace.timezone

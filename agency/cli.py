@@ -182,6 +182,72 @@ def sandbox_command(port: int, host: str, seed: int) -> None:
     run_sandbox(host=host, port=port, seed=seed)
 
 
+# --- channels -----------------------------------------------------------------------------
+
+@main.command("channel-add")
+@click.argument("workspace_slug")
+@click.argument("platform", type=click.Choice(["facebook_page", "instagram_business", "google_business_profile",
+                                               "youtube_channel"]))
+@click.option("--account-id", required=True)
+@click.option("--token", required=True)
+@click.option("--name", default="")
+@click.option("--agency", "agency_slug", default=None, help="Agency slug (needed when several agencies use the slug).")
+@click.option("--backfill-days", default=60, show_default=True, type=int)
+@with_appcontext
+def channel_add_command(workspace_slug: str, platform: str, account_id: str, token: str, name: str,
+                        agency_slug: str | None, backfill_days: int) -> None:
+    """Connect a channel to a workspace from the command line."""
+    from sqlalchemy import select
+
+    from agency.accounts.models import Agency, Workspace
+    from agency.channels.services import connect_channel
+    from agency.errors import ValidationError
+
+    stmt = select(Workspace).where(Workspace.slug == workspace_slug)
+    if agency_slug:
+        stmt = stmt.join(Agency, Agency.id == Workspace.agency_id).where(Agency.slug == agency_slug)
+    found = db.session.scalars(stmt).all()
+    if len(found) != 1:
+        raise click.ClickException(f"{len(found)} workspaces match {workspace_slug!r}; use --agency")
+    try:
+        channel = connect_channel(None, found[0], platform=platform, account_id=account_id, token=token,
+                                  name=name, backfill_days=backfill_days)
+        db.session.commit()
+    except ValidationError as err:
+        db.session.rollback()
+        raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err
+    click.echo(f"channel {channel.id} connected ({platform} {account_id}); the first sync is queued")
+
+
+@main.command("sync")
+@click.argument("channel_id", type=int)
+@with_appcontext
+def sync_command(channel_id: int) -> None:
+    """Run one sync of one channel inline and print what it stored."""
+    from agency.channels.models import Channel
+    from agency.inbox.jobs import run_sync
+
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        raise click.ClickException(f"no channel {channel_id}")
+    with db.tenant(db.session(), channel.agency_id):
+        result = run_sync(channel)
+        db.session.commit()
+    click.echo(f"inserted {result.inserted}, updated {result.updated}, unchanged {result.unchanged}; "
+               f"status {channel.status}" + (f" ({channel.last_error})" if channel.last_error else ""))
+
+
+@main.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Re-encrypt stored secrets under the first key of AGENCY_ENCRYPTION_KEYS."""
+    from agency.channels.services import rotate_encryption_keys
+
+    count = rotate_encryption_keys()
+    db.session.commit()
+    click.echo(f"re-encrypted {count} secrets")
+
+
 # --- demo -----------------------------------------------------------------------------
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -207,9 +273,14 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     env.setdefault("META_GRAPH_BASE", f"{sandbox_base}/graph/v26.0")
     env.setdefault("GOOGLE_API_BASE", f"{sandbox_base}/google")
     env.setdefault("YOUTUBE_API_BASE", f"{sandbox_base}/youtube/v3")
-    env.setdefault("META_DIALOG_BASE", f"{sandbox_base}/oauth/facebook/dialog")
-    env.setdefault("GOOGLE_OAUTH_BASE", f"{sandbox_base}/oauth/google/auth")
-    env.setdefault("GOOGLE_TOKEN_URL", f"{sandbox_base}/oauth/google/token")
+    env.setdefault("META_DIALOG_BASE", f"{sandbox_base}/facebook/v26.0/dialog/oauth")
+    env.setdefault("META_APP_ID", "sandbox-app")
+    env.setdefault("GOOGLE_OAUTH_BASE", f"{sandbox_base}/google/o/oauth2/v2/auth")
+    env.setdefault("GOOGLE_TOKEN_URL", f"{sandbox_base}/google/token")
+    env.setdefault("GOOGLE_ACCOUNTS_BASE", f"{sandbox_base}/google")
+    env.setdefault("GOOGLE_INFO_BASE", f"{sandbox_base}/google")
+    env.setdefault("GOOGLE_CLIENT_ID", "sandbox-client")
+    env.setdefault("GOOGLE_CLIENT_SECRET", "sandbox-secret")
     env.setdefault("META_APP_SECRET", "demo-app-secret")
     env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")
     env["AGENCY_SANDBOX_URL"] = sandbox_base

@@ -49,6 +49,8 @@ class Config:
     google_api_base: str = "https://mybusiness.googleapis.com"
     google_client_id: str | None = None
     google_client_secret: str | None = None
+    google_accounts_base: str = "https://mybusinessaccountmanagement.googleapis.com"
+    google_info_base: str = "https://mybusinessbusinessinformation.googleapis.com"
     google_oauth_base: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_token_url: str = "https://oauth2.googleapis.com/token"
     youtube_api_base: str = "https://www.googleapis.com/youtube/v3"
@@ -85,6 +87,8 @@ class Config:
             google_api_base=_env("GOOGLE_API_BASE", cls.google_api_base).rstrip("/"),
             google_client_id=_env("GOOGLE_CLIENT_ID"),
             google_client_secret=_env("GOOGLE_CLIENT_SECRET"),
+            google_accounts_base=_env("GOOGLE_ACCOUNTS_BASE", cls.google_accounts_base).rstrip("/"),
+            google_info_base=_env("GOOGLE_INFO_BASE", cls.google_info_base).rstrip("/"),
             google_oauth_base=_env("GOOGLE_OAUTH_BASE", cls.google_oauth_base),
             google_token_url=_env("GOOGLE_TOKEN_URL", cls.google_token_url),
             youtube_api_base=_env("YOUTUBE_API_BASE", cls.youtube_api_base).rstrip("/"),

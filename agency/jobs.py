@@ -1,3 +1,4 @@
 """Imports every module that declares jobs, so workers and ``run-job`` know them all."""
 
 from agency import audit  # noqa: F401
+from agency.inbox import jobs as inbox_jobs  # noqa: F401

@@ -2,3 +2,6 @@
 
 from agency import audit  # noqa: F401
 from agency.accounts import models as accounts_models  # noqa: F401
+from agency.accounts import notifications  # noqa: F401
+from agency.channels import models as channels_models  # noqa: F401
+from agency.inbox import models as inbox_models  # noqa: F401

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agency.audit import purge_audit_log
+from agency.inbox.jobs import dispatch_due_syncs
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ def periodic_jobs() -> list[Periodic]:
     """Every periodic job of the product (domains add theirs here)."""
     return [
         Periodic(purge_audit_log, cron="17 3 * * *"),
+        Periodic(dispatch_due_syncs, interval=15),
     ]
 
 

@@ -71,9 +71,24 @@ def fresh_database(name: str) -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(name: str) -> None:
+    server = make_url(db.sqlalchemy_url(_database_server_url())).set(database="postgres")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return fresh_database("agency_test")
+def database_url() -> Iterator[str]:
+    # One database per test process, so that two runs on one machine do not drop each other's.
+    name = f"agency_test_{os.getpid()}"
+    url = fresh_database(name)
+    yield url
+    db.session.remove()
+    if db._engine is not None:
+        db._engine.dispose()
+    drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -276,3 +291,36 @@ def world(app) -> World:
         client_a=make_user(agency_a, "client", workspaces=[ws_a]),
         owner_b=make_user(agency_b, "owner"), ws_b=ws_b,
     )
+
+
+# --- the platform sandbox ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _session_sandbox():
+    from agency.sandbox.testing import running_sandbox
+
+    with running_sandbox(default_accounts=False) as sb:
+        yield sb
+
+
+@pytest.fixture
+def platform(app, _session_sandbox):
+    """The sandbox, with the app's platform base URLs pointing at it for this test."""
+    original = app.config["AGENCY"]
+    app.config["AGENCY"] = original.with_overrides(
+        meta_graph_base=_session_sandbox.graph_base, google_api_base=_session_sandbox.google_base,
+        youtube_api_base=_session_sandbox.youtube_base, google_accounts_base=_session_sandbox.google_base,
+        google_info_base=_session_sandbox.google_base, meta_app_id="test-app",
+        meta_dialog_base=f"{_session_sandbox.url}/facebook/v26.0/dialog/oauth",
+        google_oauth_base=f"{_session_sandbox.url}/google/o/oauth2/v2/auth",
+        google_token_url=f"{_session_sandbox.url}/google/token",
+        google_client_id="test-client", google_client_secret="test-secret")
+    try:
+        yield _session_sandbox
+    finally:
+        _session_sandbox.admin("DELETE", "faults")
+        app.config["AGENCY"] = original
+
+
+def unique_account(prefix: str) -> str:
+    return f"{prefix}{_next()}{os.getpid()}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from agency.inbox import queries as inbox_queries
+
 
 @dataclass
 class WorkspaceNumbers:
@@ -17,13 +19,9 @@ class WorkspaceNumbers:
 
 
 def workspace_numbers(user, workspace_ids: list[int]) -> dict[int, WorkspaceNumbers]:
-    """Inbox and SLA numbers per workspace; a domain not yet installed leaves its numbers empty."""
+    """Inbox numbers per workspace (SLA numbers join them when the SLA engine lands)."""
     numbers = {ws_id: WorkspaceNumbers() for ws_id in workspace_ids}
     if not workspace_ids:
-        return numbers
-    try:
-        from agency.inbox import queries as inbox_queries
-    except ImportError:
         return numbers
     for ws_id, counts in inbox_queries.dashboard_counts(user.id, workspace_ids).items():
         target = numbers[ws_id]

@@ -10,11 +10,13 @@ from sqlalchemy import create_engine, inspect
 import agency.models  # noqa: F401
 from agency.cli import alembic_config
 from agency.db import Base
-from tests.conftest import fresh_database
+from tests.conftest import drop_database, fresh_database
 
 
 def test_upgrade_matches_models_and_downgrade_empties():
-    url = fresh_database("agency_test_migrations")
+    import os
+
+    url = fresh_database(f"agency_test_migrations_{os.getpid()}")
     cfg = alembic_config(url)
     command.upgrade(cfg, "head")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -30,6 +32,7 @@ def test_upgrade_matches_models_and_downgrade_empties():
         command.upgrade(cfg, "head")  # and back up again: the downgrade left nothing behind
     finally:
         engine.dispose()
+        drop_database(url.rsplit("/", 1)[-1])
 
 
 def test_revision_files_are_dated():

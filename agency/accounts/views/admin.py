@@ -281,6 +281,9 @@ def nav_context() -> dict:
     user = current_user
     if not user or not user.is_authenticated:
         return {"can": lambda p: False, "nav_workspaces": []}
+    from agency.accounts.notifications import unread_count
+
     workspaces = queries.visible_workspaces(user) if user.is_staff else []
     return {"can": lambda p: can(user, p), "nav_workspaces": workspaces,
-            "current_workspace": g.get("workspace")}
+            "current_workspace": g.get("workspace"),
+            "unread_notifications": unread_count(user.id) if user.is_staff else 0}

@@ -128,3 +128,23 @@ def profile_recovery_codes():
     if not codes:
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    from agency.accounts import notifications as notes
+
+    return render_template("accounts/notifications.html", notifications=notes.recent(current_user.id),
+                           empty_form=EmptyForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    from agency.accounts import notifications as notes
+
+    if not EmptyForm().validate():
+        return redirect(url_for("accounts.notifications")), 303
+    notes.mark_read(current_user.id)
+    return redirect(url_for("accounts.notifications"))

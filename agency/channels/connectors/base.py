@@ -1,0 +1,416 @@
+"""The connector contract: plain data in and out, HTTP errors mapped to a few exceptions.
+
+Connectors talk to one platform account over real HTTP and return frozen dataclasses. They know
+nothing of the database: the inbox turns ``PlatformItem`` into interactions and stores the
+``SyncPage.cursor`` in the same transaction, which is what makes a sync crash-safe.
+
+Cursor design (shared by every connector, see ``Connector.iter_pages``)::
+
+    {"v": 1,
+     "horizon": ISO,            # oldest creation time we care about (the first sync's ``since``)
+     "next_window": ISO|None,   # set once a pass finished: the next pass is incremental from here
+     "pass": None | {           # a pass in progress
+         "mode": "backfill" | "incremental",
+         "window": ISO,          # items changed at/after this time are wanted in this pass
+         "started": ISO,         # when the pass began; becomes next_window minus the overlap
+         "phase": int,           # index into the connector's streams (posts, messages, ...)
+         "state": dict|None},    # the stream's own resume point (paging cursors, indexes)
+     "extra": dict}             # small per-connector memory (e.g. Instagram comment counts)
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger(__name__)
+
+KINDS = ("comment", "reply", "direct_message", "review", "mention")
+DEFAULT_OVERLAP = timedelta(hours=2)
+#: Messenger's standard window, and the HUMAN_AGENT tag's extension of it
+#: (developers.facebook.com/docs/messenger-platform/send-messages, "Message tags").
+STANDARD_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformItem:
+    """One comment, reply, direct message, review or mention as the platform shows it."""
+
+    external_id: str
+    kind: str
+    text: str
+    author_name: str
+    author_external_id: str | None
+    created_at: datetime
+    updated_at: datetime | None = None
+    parent_external_id: str | None = None
+    thread_external_id: str | None = None
+    context_text: str | None = None
+    context_url: str | None = None
+    permalink: str | None = None
+    rating: int | None = None
+    is_deleted: bool = False
+    is_own: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SyncPage:
+    """A batch of items plus the cursor from which fetching resumes after it.
+
+    ``progress`` is a 0..1 estimate of how far the current pass has come (None when unknown).
+    """
+
+    items: list[PlatformItem]
+    cursor: dict[str, Any]
+    done: bool
+    progress: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """What a reply answers.
+
+    ``external_id`` is the interaction answered; ``parent_external_id`` its top-level comment when
+    it is itself a reply (platforms nest only one level); ``thread_external_id`` the post, video,
+    conversation or review; ``author_external_id`` the customer (the DM recipient).
+    """
+
+    kind: str
+    external_id: str
+    thread_external_id: str | None = None
+    parent_external_id: str | None = None
+    author_external_id: str | None = None
+    last_customer_message_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentReply:
+    """A reply the platform accepted."""
+
+    external_id: str
+    created_at: datetime
+    permalink: str | None = None
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ConnectorError(Exception):
+    """Base of everything a connector raises; ``str()`` is fit for a community manager."""
+
+
+class AuthExpired(ConnectorError):
+    """The token is expired or revoked: the channel needs to be reconnected."""
+
+
+class RateLimited(ConnectorError):
+    """The platform asks us to wait; retry no earlier than ``retry_after`` (aware UTC)."""
+
+    def __init__(self, message: str, retry_after: datetime) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ConnectorError):
+    """5xx, timeout or connection trouble: retry with backoff."""
+
+
+class PlatformError(ConnectorError):
+    """The platform refused the request for a reason retrying will not fix."""
+
+
+class MessagingWindowClosed(PlatformError):
+    """A direct message can no longer be answered (more than 7 days since the customer wrote)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def messaging_window(last_customer_message_at: datetime | None, now: datetime) -> str:
+    """Which Messenger window applies: "open" (<24h), "human_agent" (<7 days) or "closed"."""
+    if last_customer_message_at is None:
+        return "closed"
+    age = now - last_customer_message_at
+    if age <= STANDARD_WINDOW:
+        return "open"
+    if age <= HUMAN_AGENT_WINDOW:
+        return "human_agent"
+    return "closed"
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+def parse_time(value: str | int | float | None) -> datetime | None:
+    """Parse Graph ("2026-03-01T12:00:00+0000"), RFC 3339 ("...Z", fractions) or unix seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso(value: datetime) -> str:
+    """Serialise an aware datetime for a cursor."""
+    return value.astimezone(UTC).isoformat()
+
+
+def short(text: str | None, limit: int = 80) -> str:
+    """Truncate stranger-provided text for logs."""
+    if not text:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_session_lock = threading.Lock()
+_shared_session: requests.Session | None = None
+
+
+def shared_session() -> requests.Session:
+    """One pooled ``requests.Session`` per process (connections are reused across jobs)."""
+    global _shared_session
+    with _session_lock:
+        if _shared_session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            _shared_session = session
+        return _shared_session
+
+
+def backoff_retry_after(now: datetime, attempt: int, base_seconds: int = 60) -> datetime:
+    """Exponential backoff (60s, 120s, ... capped at 1h) for limits that name no wait time."""
+    return now + timedelta(seconds=min(base_seconds * 2 ** max(attempt, 0), 3600))
+
+
+def retry_after_header(response: requests.Response, now: datetime) -> datetime | None:
+    """The standard Retry-After header (seconds form) as a datetime, if present."""
+    value = response.headers.get("Retry-After")
+    if value and value.strip().isdigit():
+        return now + timedelta(seconds=int(value.strip()))
+    return None
+
+
+# --------------------------------------------------------------------------- connector
+
+
+Stream = Callable[["PassContext", dict[str, Any] | None], Iterator[tuple[list[PlatformItem], Any]]]
+
+
+@dataclass(slots=True)
+class PassContext:
+    """What a stream needs to know about the current pass."""
+
+    mode: str
+    window: datetime
+    horizon: datetime
+    started: datetime
+    extra: dict[str, Any]
+
+    @property
+    def incremental(self) -> bool:
+        """True when only items changed since ``window`` are wanted."""
+        return self.mode == "incremental"
+
+
+class Connector(abc.ABC):
+    """One platform account, reached over HTTP. Subclasses define streams and replies."""
+
+    platform: ClassVar[str] = ""
+    #: the longest reply text the platform accepts (subclasses cite their source)
+    max_reply_length: ClassVar[int] = 2000
+
+    def __init__(
+        self,
+        base_url: str,
+        account_id: str,
+        access_token: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5, 30),
+        overlap: timedelta = DEFAULT_OVERLAP,
+        clock: Callable[[], datetime] | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.account_id = account_id
+        self._token = access_token
+        self.session = session or shared_session()
+        self.timeout = timeout
+        self.overlap = overlap
+        self.clock = clock or utcnow
+        self.page_size = page_size
+        self._rate_limit_hits = 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"<{type(self).__name__} {self.account_id}>"
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP call with the timeout set; network trouble becomes ``TransientError``."""
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = self.session.request(method, url, **kwargs)
+        except requests.Timeout as exc:
+            raise TransientError(f"{self.platform_label} did not answer in time") from exc
+        except requests.ConnectionError as exc:
+            raise TransientError(f"Could not reach {self.platform_label}") from exc
+        log.debug("%s %s -> %s", method, url.split("?")[0], response.status_code)
+        return response
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError) as exc:
+            if response.status_code >= 500:
+                raise TransientError(f"{self.platform_label} answered with an error page") from exc
+            raise PlatformError(f"{self.platform_label} sent an unreadable answer") from exc
+
+    def _rate_limited(self, message: str, retry_after: datetime | None) -> RateLimited:
+        """Build a ``RateLimited``; without a stated wait, back off exponentially per hit."""
+        now = self.clock()
+        self._rate_limit_hits += 1
+        when = retry_after or backoff_retry_after(now, self._rate_limit_hits - 1)
+        return RateLimited(message, when)
+
+    @property
+    def platform_label(self) -> str:
+        """A human name of the platform for messages."""
+        return self.platform.replace("_", " ").title()
+
+    # -- sync ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def streams(self) -> list[Stream]:
+        """The resumable streams a pass walks through in order (posts, messages, ratings ...)."""
+
+    def iter_pages(self, cursor: dict[str, Any] | None, since: datetime) -> Iterator[SyncPage]:
+        """Stream pages of items; each page's cursor resumes right after it.
+
+        ``cursor=None`` starts a backfill of everything created since ``since``. A finished pass
+        leaves a cursor whose next use is incremental from the pass start minus the overlap.
+        """
+        now = self.clock()
+        cursor = dict(cursor or {})
+        horizon = parse_time(cursor.get("horizon")) or since
+        extra = dict(cursor.get("extra") or {})
+        current = cursor.get("pass")
+        if current is None:
+            next_window = parse_time(cursor.get("next_window"))
+            mode = "incremental" if next_window else "backfill"
+            current = {
+                "mode": mode,
+                "window": iso(next_window or horizon),
+                "started": iso(now),
+                "phase": 0,
+                "state": None,
+            }
+        ctx = PassContext(
+            mode=current["mode"],
+            window=parse_time(current["window"]) or horizon,
+            horizon=horizon,
+            started=parse_time(current["started"]) or now,
+            extra=extra,
+        )
+        streams = self.streams()
+        phase = int(current.get("phase", 0))
+        state = current.get("state")
+        while phase < len(streams):
+            produced = False
+            for items, next_state in streams[phase](ctx, state):
+                produced = True
+                state = next_state
+                finished_phase = next_state is None
+                next_phase = phase + 1 if finished_phase else phase
+                if finished_phase and next_phase >= len(streams):
+                    yield self._final_page(items, ctx)
+                    return
+                page_cursor = {
+                    "v": 1,
+                    "horizon": iso(horizon),
+                    "next_window": None,
+                    "pass": {**current, "phase": next_phase, "state": next_state},
+                    "extra": copy.deepcopy(ctx.extra),
+                }
+                yield SyncPage(
+                    items=items,
+                    cursor=page_cursor,
+                    done=False,
+                    progress=self._progress(next_phase, len(streams), items, ctx),
+                )
+                if finished_phase:
+                    break
+            if not produced:
+                state = None
+            phase += 1
+            state = None
+        yield self._final_page([], ctx)
+
+    def _final_page(self, items: list[PlatformItem], ctx: PassContext) -> SyncPage:
+        final = {
+            "v": 1,
+            "horizon": iso(ctx.horizon),
+            "next_window": iso(ctx.started - self.overlap),
+            "pass": None,
+            "extra": copy.deepcopy(ctx.extra),
+        }
+        return SyncPage(items=items, cursor=final, done=True, progress=1.0)
+
+    @staticmethod
+    def _progress(phase: int, phases: int, items: list[PlatformItem], ctx: PassContext) -> float:
+        """Estimate: phases done plus, within a phase, how far back in time we have reached."""
+        within = 0.0
+        span = (ctx.started - ctx.window).total_seconds()
+        if items and span > 0:
+            oldest = min(item.created_at for item in items)
+            within = min(max((ctx.started - oldest).total_seconds() / span, 0.0), 1.0)
+        return round(min((phase + within) / max(phases, 1), 0.99), 3)
+
+    # -- replies and lookups ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    def reply(self, target: ReplyTarget, text: str) -> SentReply:
+        """Publish ``text`` as the page/channel's answer to ``target``."""
+
+    @abc.abstractmethod
+    def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
+        """Our own reply to ``target`` with exactly ``text``, created at/after ``not_before``."""
+
+    @abc.abstractmethod
+    def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
+        """The item as it is now on the platform, or None when it was deleted."""
+
+    def check_reply_text(self, text: str, limit: int | None = None) -> None:
+        """Refuse empty or over-long replies before any HTTP call."""
+        limit = limit or self.max_reply_length
+        if not text.strip():
+            raise PlatformError("The reply is empty.")
+        if len(text) > limit:
+            raise PlatformError(f"{self.platform_label} accepts at most {limit} characters per reply.")

@@ -1,0 +1,286 @@
+"""Facebook Page: comments on the Page's posts, Messenger conversations, recommendations.
+
+Streams, in order:
+1. ``/{page-id}/feed?since=<horizon>`` and, per post, ``/{post-id}/comments?filter=stream``
+   (flat: comments and replies, each reply with ``parent``). In an incremental pass a post is
+   skipped unless its ``updated_time`` (bumped by new comments and edits) is inside the window;
+   a changed post is read in full so edited texts come back too.
+2. ``/{page-id}/conversations?platform=messenger`` (newest activity first) and, per conversation,
+   ``/{conversation-id}/messages`` newest first, both stopping at the window.
+3. ``/{page-id}/ratings`` newest first. Recommendations are not star ratings, so ``rating`` stays
+   None and ``extra["recommendation_type"]`` carries "positive"/"negative" (a 5/1 mapping would
+   distort average-rating figures in reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from agency.channels.connectors.base import (
+    MessagingWindowClosed,
+    PassContext,
+    PlatformError,
+    PlatformItem,
+    ReplyTarget,
+    SentReply,
+    Stream,
+    messaging_window,
+    parse_time,
+    short,
+)
+from agency.channels.connectors.meta import GraphConnector
+
+POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
+COMMENT_FIELDS = "id,message,from,created_time,parent{id},permalink_url,is_hidden"
+CONVERSATION_FIELDS = "id,updated_time,link,participants"
+MESSAGE_FIELDS = "id,message,from,to,created_time"
+RATING_FIELDS = "created_time,recommendation_type,review_text,reviewer{id,name},open_graph_story{id}"
+#: Comment text limit: 8000 characters (Graph API Comment reference, ``message``).
+COMMENT_MAX = 8000
+#: Messenger text limit: 2000 characters (Send API reference, ``message.text``).
+MESSENGER_MAX = 2000
+
+
+class FacebookPageConnector(GraphConnector):
+    """A Facebook Page reached with a Page access token."""
+
+    platform = "facebook_page"
+    label = "Facebook"
+    max_reply_length = COMMENT_MAX
+
+    def streams(self) -> list[Stream]:
+        """Comments, then Messenger, then recommendations."""
+        return [self._comments, self._messages, self._ratings]
+
+    # -- comments --------------------------------------------------------------------------
+
+    def _comments(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
+        state = state or {"posts_after": None, "index": 0, "comments_after": None}
+        posts_after = state["posts_after"]
+        start_index, comments_after = state["index"], state["comments_after"]
+        limit = self.page_size or 25
+        while True:
+            body = self.get(
+                f"{self.account_id}/feed",
+                fields=POST_FIELDS,
+                since=int(ctx.horizon.timestamp()),
+                limit=limit,
+                after=posts_after,
+            )
+            posts = body.get("data") or []
+            paging = body.get("paging") or {}
+            next_posts = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            for index in range(start_index, len(posts)):
+                post = posts[index]
+                changed = parse_time(post.get("updated_time") or post.get("created_time"))
+                if ctx.incremental and changed is not None and changed < ctx.window:
+                    continue
+                resume = comments_after if index == start_index else None
+                for rows, after in self.pages(
+                    f"{post['id']}/comments",
+                    after=resume,
+                    filter="stream",
+                    order="chronological",
+                    fields=COMMENT_FIELDS,
+                    limit=self.page_size or 100,
+                ):
+                    items = [self._comment_item(row, post) for row in rows]
+                    if after:
+                        yield items, {"posts_after": posts_after, "index": index, "comments_after": after}
+                    elif index + 1 < len(posts):
+                        yield items, {"posts_after": posts_after, "index": index + 1, "comments_after": None}
+                    elif next_posts:
+                        yield items, {"posts_after": next_posts, "index": 0, "comments_after": None}
+                    else:
+                        yield items, None
+                        return
+            if not next_posts:
+                yield [], None
+                return
+            posts_after, start_index, comments_after = next_posts, 0, None
+
+    def _comment_item(self, row: dict[str, Any], post: dict[str, Any] | None) -> PlatformItem:
+        author = row.get("from") or {}
+        parent = (row.get("parent") or {}).get("id")
+        return PlatformItem(
+            external_id=str(row["id"]),
+            kind="reply" if parent else "comment",
+            text=row.get("message") or "",
+            author_name=author.get("name") or "Facebook user",
+            author_external_id=author.get("id"),
+            created_at=parse_time(row.get("created_time")) or self.clock(),
+            parent_external_id=parent,
+            thread_external_id=post.get("id") if post else None,
+            context_text=short(post.get("message"), 500) if post else None,
+            context_url=post.get("permalink_url") if post else None,
+            permalink=row.get("permalink_url"),
+            is_own=author.get("id") == self.account_id,
+            extra={"is_hidden": True} if row.get("is_hidden") else {},
+        )
+
+    # -- messenger -------------------------------------------------------------------------
+
+    def _messages(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
+        state = state or {"convs_after": None, "index": 0, "messages_after": None}
+        convs_after, start_index, messages_after = state["convs_after"], state["index"], state["messages_after"]
+        while True:
+            body = self.get(
+                f"{self.account_id}/conversations",
+                platform="messenger",
+                fields=CONVERSATION_FIELDS,
+                limit=self.page_size or 25,
+                after=convs_after,
+            )
+            convs = body.get("data") or []
+            paging = body.get("paging") or {}
+            next_convs = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            for index in range(start_index, len(convs)):
+                conv = convs[index]
+                updated = parse_time(conv.get("updated_time"))
+                if updated is not None and updated < ctx.window:
+                    # Newest activity first: everything after this is older than the window.
+                    yield [], None
+                    return
+                resume = messages_after if index == start_index else None
+                for rows, after in self.newest_first(
+                    f"{conv['id']}/messages",
+                    ctx.window,
+                    resume,
+                    "created_time",
+                    fields=MESSAGE_FIELDS,
+                    limit=self.page_size or 100,
+                ):
+                    items = [self._message_item(row, conv) for row in rows]
+                    if after:
+                        yield items, {"convs_after": convs_after, "index": index, "messages_after": after}
+                    elif index + 1 < len(convs):
+                        yield items, {"convs_after": convs_after, "index": index + 1, "messages_after": None}
+                    elif next_convs:
+                        yield items, {"convs_after": next_convs, "index": 0, "messages_after": None}
+                    else:
+                        yield items, None
+                        return
+            if not next_convs:
+                yield [], None
+                return
+            convs_after, start_index, messages_after = next_convs, 0, None
+
+    def _message_item(self, row: dict[str, Any], conv: dict[str, Any] | None) -> PlatformItem:
+        author = row.get("from") or {}
+        recipients = (row.get("to") or {}).get("data") or []
+        own = author.get("id") == self.account_id
+        extra = {"recipient_id": recipients[0].get("id")} if own and recipients else {}
+        return PlatformItem(
+            external_id=str(row["id"]),
+            kind="direct_message",
+            text=row.get("message") or "",
+            author_name=author.get("name") or "Messenger user",
+            author_external_id=author.get("id"),
+            created_at=parse_time(row.get("created_time")) or self.clock(),
+            thread_external_id=conv.get("id") if conv else None,
+            context_url=conv.get("link") if conv else None,
+            is_own=own,
+            extra=extra,
+        )
+
+    # -- recommendations -------------------------------------------------------------------
+
+    def _ratings(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
+        after = (state or {}).get("after")
+        for rows, next_after in self.newest_first(
+            f"{self.account_id}/ratings",
+            ctx.window,
+            after,
+            "created_time",
+            fields=RATING_FIELDS,
+            limit=self.page_size or 25,
+        ):
+            items = [self._rating_item(row) for row in rows]
+            yield items, {"after": next_after} if next_after else None
+
+    def _rating_item(self, row: dict[str, Any]) -> PlatformItem:
+        reviewer = row.get("reviewer") or {}
+        created = parse_time(row.get("created_time")) or self.clock()
+        story = (row.get("open_graph_story") or {}).get("id") or row.get("id")
+        external_id = story or f"rating-{reviewer.get('id')}-{int(created.timestamp())}"
+        return PlatformItem(
+            external_id=str(external_id),
+            kind="review",
+            text=row.get("review_text") or "",
+            author_name=reviewer.get("name") or "Facebook user",
+            author_external_id=reviewer.get("id"),
+            created_at=created,
+            thread_external_id=str(external_id),
+            extra={"recommendation_type": row.get("recommendation_type")},
+        )
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def _comment_target(self, target: ReplyTarget) -> str:
+        # Facebook nests one level: an answer to a reply goes under its top-level comment.
+        if target.kind == "reply" and target.parent_external_id:
+            return target.parent_external_id
+        return target.external_id
+
+    def reply(self, target: ReplyTarget, text: str) -> SentReply:
+        """Comment under a comment or recommendation, or send a Messenger message."""
+        if target.kind == "direct_message":
+            return self._send_message(target, text)
+        if target.kind not in ("comment", "reply", "review"):
+            raise PlatformError(f"Facebook cannot answer a {target.kind}.")
+        self.check_reply_text(text, COMMENT_MAX)
+        body = self.graph("POST", f"{self._comment_target(target)}/comments", data={"message": text})
+        return SentReply(external_id=str(body["id"]), created_at=self.clock())
+
+    def _send_message(self, target: ReplyTarget, text: str) -> SentReply:
+        self.check_reply_text(text, MESSENGER_MAX)
+        window = messaging_window(target.last_customer_message_at, self.clock())
+        if window == "closed":
+            raise MessagingWindowClosed(
+                "Messenger allows answers only within 7 days of the customer's last message."
+            )
+        if not target.author_external_id:
+            raise PlatformError("The customer's Messenger id is unknown.")
+        payload: dict[str, Any] = {
+            "recipient": {"id": target.author_external_id},
+            "message": {"text": text},
+            "messaging_type": "RESPONSE" if window == "open" else "MESSAGE_TAG",
+        }
+        if window == "human_agent":
+            payload["tag"] = "HUMAN_AGENT"
+        body = self.graph("POST", f"{self.account_id}/messages", json_body=payload)
+        return SentReply(external_id=str(body["message_id"]), created_at=self.clock())
+
+    def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
+        """Look for our own answer with this exact text (at-most-once after a timeout)."""
+        if target.kind == "direct_message":
+            if not target.thread_external_id:
+                return None
+            path, fields, key = f"{target.thread_external_id}/messages", MESSAGE_FIELDS, "created_time"
+        else:
+            path, fields, key = f"{self._comment_target(target)}/comments", COMMENT_FIELDS, "created_time"
+        params = {"fields": fields, "limit": 100}
+        if target.kind != "direct_message":
+            params["order"] = "reverse_chronological"
+        for rows, _after in self.newest_first(path, not_before, None, key, **params):
+            found = self.find_own(rows, self.account_id, text, not_before, "message")
+            if found:
+                return SentReply(
+                    external_id=str(found["id"]),
+                    created_at=parse_time(found.get("created_time")) or self.clock(),
+                    permalink=found.get("permalink_url"),
+                )
+        return None
+
+    def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
+        """Re-read one comment, message or recommendation; None when deleted."""
+        if kind == "direct_message":
+            row = self.get_or_none(external_id, fields=MESSAGE_FIELDS)
+            return self._message_item(row, None) if row else None
+        if kind == "review":
+            row = self.get_or_none(external_id, fields=RATING_FIELDS)
+            return self._rating_item(row) if row else None
+        row = self.get_or_none(external_id, fields=COMMENT_FIELDS)
+        return self._comment_item(row, None) if row else None

@@ -1,0 +1,134 @@
+"""YouTube channel comments (Data API v3).
+
+One stream: ``commentThreads?allThreadsRelatedToChannelId=..&order=time`` newest first. Each
+thread gives the top-level comment ("comment") and its replies ("reply"): the few inlined ones,
+or all of them through ``comments?parentId=`` when ``totalReplyCount`` says there are more.
+Incremental passes read threads started within ``reply_lookback`` before the window, so new
+replies to recent threads are seen; the channel's own comments come back with ``is_own``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from agency.channels.connectors.base import (
+    PassContext,
+    PlatformError,
+    PlatformItem,
+    ReplyTarget,
+    SentReply,
+    Stream,
+    parse_time,
+)
+from agency.channels.connectors.google import GoogleConnector
+
+#: comments.insert: textOriginal may hold up to 10,000 characters (YouTube Data API reference).
+REPLY_MAX = 10_000
+
+
+class YouTubeChannelConnector(GoogleConnector):
+    """Comments on one channel's videos."""
+
+    platform = "youtube_channel"
+    label = "YouTube"
+    max_reply_length = REPLY_MAX
+    reply_lookback = timedelta(days=7)
+
+    def streams(self) -> list[Stream]:
+        """Comment threads only."""
+        return [self._threads]
+
+    def _threads(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
+        token = (state or {}).get("token")
+        stop_before = ctx.window - self.reply_lookback if ctx.incremental else ctx.window
+        while True:
+            body = self.call("GET", "commentThreads", params={
+                "part": "snippet,replies", "allThreadsRelatedToChannelId": self.account_id,
+                "maxResults": self.page_size or 100, "order": "time", "pageToken": token,
+                "textFormat": "plainText"})
+            items: list[PlatformItem] = []
+            reached_end = False
+            for thread in body.get("items") or []:
+                snippet = thread.get("snippet") or {}
+                top = snippet.get("topLevelComment") or {}
+                published = parse_time((top.get("snippet") or {}).get("publishedAt"))
+                if published is not None and published < stop_before:
+                    reached_end = True
+                    break
+                items.append(self._comment_item(top, snippet.get("videoId")))
+                inline = (thread.get("replies") or {}).get("comments") or []
+                if int(snippet.get("totalReplyCount") or 0) > len(inline):
+                    items.extend(self._all_replies(top["id"], snippet.get("videoId")))
+                else:
+                    items.extend(self._comment_item(c, snippet.get("videoId")) for c in inline)
+            token = body.get("nextPageToken")
+            if reached_end or not token:
+                yield items, None
+                return
+            yield items, {"token": token}
+
+    def _all_replies(self, parent_id: str, video_id: str | None) -> list[PlatformItem]:
+        replies: list[PlatformItem] = []
+        token = None
+        while True:
+            body = self.call("GET", "comments", params={"part": "snippet", "parentId": parent_id,
+                                                        "maxResults": 100, "pageToken": token,
+                                                        "textFormat": "plainText"})
+            replies.extend(self._comment_item(c, video_id) for c in body.get("items") or [])
+            token = body.get("nextPageToken")
+            if not token:
+                return replies
+
+    def _comment_item(self, comment: dict[str, Any], video_id: str | None) -> PlatformItem:
+        snippet = comment.get("snippet") or {}
+        author = (snippet.get("authorChannelId") or {}).get("value")
+        parent = snippet.get("parentId")
+        video = snippet.get("videoId") or video_id
+        created = parse_time(snippet.get("publishedAt")) or self.clock()
+        updated = parse_time(snippet.get("updatedAt"))
+        url = f"https://www.youtube.com/watch?v={video}" if video else None
+        return PlatformItem(
+            external_id=comment["id"],
+            kind="reply" if parent else "comment",
+            text=snippet.get("textOriginal") or snippet.get("textDisplay") or "",
+            author_name=snippet.get("authorDisplayName") or "YouTube user",
+            author_external_id=author,
+            created_at=created,
+            updated_at=updated if updated and updated != created else None,
+            parent_external_id=parent,
+            thread_external_id=video,
+            context_url=url,
+            permalink=f"{url}&lc={comment['id']}" if url else None,
+            is_own=author == self.account_id,
+        )
+
+    def _top_level(self, target: ReplyTarget) -> str:
+        if target.kind == "reply" and target.parent_external_id:
+            return target.parent_external_id
+        return target.external_id
+
+    def reply(self, target: ReplyTarget, text: str) -> SentReply:
+        """Answer under the top-level comment (YouTube nests one level)."""
+        if target.kind not in ("comment", "reply"):
+            raise PlatformError(f"YouTube cannot answer a {target.kind}.")
+        self.check_reply_text(text)
+        body = self.call("POST", "comments", params={"part": "snippet"},
+                         json_body={"snippet": {"parentId": self._top_level(target), "textOriginal": text}})
+        item = self._comment_item(body, None)
+        return SentReply(item.external_id, item.created_at, item.permalink)
+
+    def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
+        """Our reply with exactly this text under the thread, at/after ``not_before``."""
+        for item in self._all_replies(self._top_level(target), None):
+            if item.is_own and item.text == text and item.created_at >= not_before:
+                return SentReply(item.external_id, item.created_at, item.permalink)
+        return None
+
+    def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
+        """The comment as it is now, or None when deleted."""
+        body = self.call("GET", "comments", params={"part": "snippet", "id": external_id,
+                                                    "textFormat": "plainText"})
+        rows = body.get("items") or []
+        return self._comment_item(rows[0], None) if rows else None

@@ -1,0 +1,39 @@
+"""Reads for channels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from agency import db
+from agency.channels.models import Channel, ChannelStatus
+
+
+def channels_of_workspace(workspace_id: int) -> list[Channel]:
+    return list(db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id).order_by(Channel.name)))
+
+
+def due_channels(now: datetime, limit: int = 500) -> list[tuple[int, int]]:
+    """(agency_id, channel_id) of channels whose next sync is due, across all agencies."""
+    stmt = (select(Channel.agency_id, Channel.id)
+            .where(Channel.status.in_((ChannelStatus.ACTIVE, ChannelStatus.ERROR)),
+                   Channel.next_sync_at <= now,
+                   or_(Channel.backoff_until.is_(None), Channel.backoff_until <= now))
+            .order_by(Channel.next_sync_at).limit(limit))
+    return [(a, c) for a, c in db.session.execute(stmt.execution_options(all_tenants=True)).all()]
+
+
+def channels_for_account(platforms: tuple[str, ...], account_id: str) -> list[Channel]:
+    """Connected channels of a platform account, in every workspace and agency (webhook routing)."""
+    stmt = select(Channel).where(Channel.platform.in_(platforms), Channel.external_account_id == account_id,
+                                 Channel.status != ChannelStatus.PAUSED)
+    return list(db.session.scalars(stmt.execution_options(all_tenants=True)))
+
+
+def interaction_counts(workspace_id: int) -> dict[int, int]:
+    """Interactions per channel, provided by the inbox when it is installed (a template hook)."""
+    from flask import current_app
+
+    provider = current_app.extensions.get("agency.channel_item_counts")
+    return provider(workspace_id) if provider else {}

@@ -1,0 +1,186 @@
+"""Writes for channels: connect, pause/resume, ask for a sync, record sync outcomes, rotate keys."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, text
+
+from agency import audit, crypto, db
+from agency.accounts.models import User, Workspace
+from agency.accounts.notifications import notify, workspace_team
+from agency.channels.models import Channel, ChannelStatus, Platform
+from agency.channels.signals import sync_requested
+from agency.errors import ValidationError
+
+_ACCOUNT_ID_RE = re.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def connect_channel(actor: User | None, workspace: Workspace, *, platform: str, account_id: str, token: str,
+                    name: str = "", refresh_token: str | None = None, backfill_days: int = 60,
+                    sync_interval_seconds: int = 120, ip: str = "") -> Channel:
+    """Connect an account to a workspace (or refresh the token of an already connected one)."""
+    if platform not in set(Platform):
+        raise ValidationError(_("Unknown platform."), "platform")
+    account_id = account_id.strip()
+    if not _ACCOUNT_ID_RE.fullmatch(account_id):
+        raise ValidationError(_("The account ID may contain letters, digits and . _ : / - only."), "account_id")
+    token = token.strip()
+    if not token or len(token) > 4096 or any(c.isspace() for c in token):
+        raise ValidationError(_("Paste the access token without spaces."), "token")
+    if not 1 <= backfill_days <= 365:
+        raise ValidationError(_("History can be fetched for 1 to 365 days."), "backfill_days")
+    if not 30 <= sync_interval_seconds <= 86400:
+        raise ValidationError(_("The sync interval must be between 30 seconds and one day."), "sync_interval")
+    existing = db.session.scalars(select(Channel).where(
+        Channel.workspace_id == workspace.id, Channel.platform == platform,
+        Channel.external_account_id == account_id)).first()
+    if existing is not None:
+        existing.access_token = token
+        existing.refresh_token = refresh_token
+        if name.strip():
+            existing.name = name.strip()[:200]
+        if existing.status in (ChannelStatus.NEEDS_REAUTH, ChannelStatus.ERROR):
+            existing.status = ChannelStatus.ACTIVE
+            existing.last_error = None
+            existing.consecutive_failures = 0
+        existing.next_sync_at = db.utcnow()
+        db.session.flush()
+        audit.record("channel.reconnected", agency_id=workspace.agency_id, actor=actor, obj=existing, ip=ip,
+                     details={"platform": platform, "account_id": account_id})
+        sync_requested.send(existing)
+        return existing
+    channel = Channel(
+        agency_id=workspace.agency_id, workspace_id=workspace.id, platform=platform,
+        external_account_id=account_id, name=(name.strip() or account_id)[:200], access_token=token,
+        refresh_token=refresh_token, backfill_days=backfill_days, sync_interval_seconds=sync_interval_seconds,
+        next_sync_at=db.utcnow(), status=ChannelStatus.ACTIVE,
+    )
+    db.session.add(channel)
+    db.session.flush()
+    audit.record("channel.connected", agency_id=workspace.agency_id, actor=actor, obj=channel, ip=ip,
+                 details={"platform": platform, "account_id": account_id, "workspace": workspace.slug})
+    sync_requested.send(channel)
+    return channel
+
+
+def set_paused(actor: User, channel: Channel, paused: bool, *, ip: str = "") -> Channel:
+    if paused:
+        channel.status = ChannelStatus.PAUSED
+    elif channel.status == ChannelStatus.PAUSED:
+        channel.status = ChannelStatus.ACTIVE
+        channel.next_sync_at = db.utcnow()
+    db.session.flush()
+    audit.record("channel.paused" if paused else "channel.resumed", agency_id=channel.agency_id, actor=actor,
+                 obj=channel, ip=ip)
+    if not paused:
+        sync_requested.send(channel)
+    return channel
+
+
+def request_sync(actor: User, channel: Channel) -> bool:
+    """Ask for a sync now; False when the channel cannot sync (paused or waiting for a new token)."""
+    if channel.status in (ChannelStatus.PAUSED, ChannelStatus.NEEDS_REAUTH):
+        return False
+    channel.next_sync_at = db.utcnow()
+    channel.backoff_until = None
+    db.session.flush()
+    sync_requested.send(channel)
+    return True
+
+
+def disconnect(actor: User, channel: Channel, *, ip: str = "") -> None:
+    """Remove a channel; its interactions stay (they belong to the client's history)."""
+    audit.record("channel.disconnected", agency_id=channel.agency_id, actor=actor, obj=channel, ip=ip,
+                 details={"platform": channel.platform, "account_id": channel.external_account_id})
+    db.session.delete(channel)
+    db.session.flush()
+
+
+# --- outcomes of a sync (called by the sync job) -----------------------------------------
+
+def record_success(channel: Channel, now: datetime) -> None:
+    channel.status = ChannelStatus.ACTIVE if channel.status != ChannelStatus.PAUSED else channel.status
+    channel.last_synced_at = now
+    channel.last_error = None
+    channel.consecutive_failures = 0
+    channel.backoff_until = None
+    channel.next_sync_at = now + timedelta(seconds=channel.sync_interval_seconds)
+    if channel.backfill_done_at is None:
+        channel.backfill_done_at = now
+        channel.backfill_progress = 1.0
+
+
+def record_rate_limited(channel: Channel, now: datetime, retry_after: datetime, message: str) -> None:
+    """The platform asked us to wait: wait until the time it stated, without calling it an error."""
+    retry_after = max(retry_after, now + timedelta(seconds=30))
+    channel.backoff_until = retry_after
+    channel.next_sync_at = retry_after
+    channel.last_error = message[:1000]
+    channel.last_error_at = now
+
+
+def record_transient_failure(channel: Channel, now: datetime, message: str) -> None:
+    """Timeouts and 5xx: retry with exponential backoff (30 s, 1 min, 2 min, … at most 6 h)."""
+    channel.consecutive_failures += 1
+    delay = min(timedelta(seconds=30 * 2 ** (channel.consecutive_failures - 1)), MAX_BACKOFF)
+    channel.backoff_until = now + delay
+    channel.next_sync_at = now + delay
+    channel.last_error = message[:1000]
+    channel.last_error_at = now
+
+
+def record_needs_reauth(channel: Channel, now: datetime, message: str, link: str = "") -> None:
+    """The token is no longer valid: stop syncing and tell the workspace team once."""
+    first_time = channel.status != ChannelStatus.NEEDS_REAUTH
+    channel.status = ChannelStatus.NEEDS_REAUTH
+    channel.last_error = message[:1000]
+    channel.last_error_at = now
+    channel.next_sync_at = None
+    if first_time:
+        team = workspace_team(channel.agency_id, channel.workspace_id)
+        notify(team, kind="channel.needs_reauth", workspace_id=channel.workspace_id, link=link,
+               title=_l("%(name)s needs to be reconnected", name=channel.name),
+               body=_l("The platform no longer accepts our access. Reconnect the channel so that new comments "
+                      "and messages arrive again."),
+               dedupe_key=f"channel-reauth:{channel.id}:{now.date().isoformat()}")
+        audit.record("channel.needs_reauth", agency_id=channel.agency_id, actor=None, obj=channel,
+                     details={"error": message[:300]})
+
+
+def record_failure(channel: Channel, now: datetime, message: str) -> None:
+    """Anything unexpected: mark the channel as failing and try again much later (no crash loop)."""
+    channel.consecutive_failures += 1
+    channel.status = ChannelStatus.ERROR
+    delay = min(timedelta(minutes=15 * 2 ** (channel.consecutive_failures - 1)), MAX_BACKOFF)
+    channel.next_sync_at = now + delay
+    channel.backoff_until = now + delay
+    channel.last_error = message[:1000]
+    channel.last_error_at = now
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+def rotate_encryption_keys() -> int:
+    """Re-encrypt every stored secret under the first key of AGENCY_ENCRYPTION_KEYS; return how many."""
+    from agency.crypto import EncryptedText
+
+    count = 0
+    for table in db.Base.metadata.sorted_tables:
+        columns = [c.name for c in table.columns if isinstance(c.type, EncryptedText)]
+        if not columns:
+            continue
+        pk = next(iter(table.primary_key.columns)).name
+        for column in columns:
+            rows = db.session.execute(text(
+                f'SELECT "{pk}", "{column}" FROM "{table.name}" WHERE "{column}" IS NOT NULL FOR UPDATE'))  # noqa: S608
+            for key, value in rows.all():
+                db.session.execute(
+                    text(f'UPDATE "{table.name}" SET "{column}" = :v WHERE "{pk}" = :k'),  # noqa: S608
+                    {"v": crypto.rotate(value), "k": key})
+                count += 1
+    return count

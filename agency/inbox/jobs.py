@@ -1,0 +1,153 @@
+"""Sync jobs: fetch a channel's new items page by page and store them.
+
+``sync_channel`` holds a Redis lock per channel (never two syncs of one channel at
+once) and commits each page's rows together with the cursor that follows the page,
+so a worker killed at any point resumes from the last committed page: nothing is
+lost, and re-fetched items are deduplicated by the upsert.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from flask import current_app
+
+from agency import db
+from agency.channels import services as channel_services
+from agency.channels.connectors import get_connector
+from agency.channels.connectors.base import AuthExpired, ConnectorError, RateLimited, TransientError
+from agency.channels.models import Channel, ChannelStatus, Platform
+from agency.channels.queries import due_channels
+from agency.inbox.ingest import IngestResult, ingest_items
+from agency.queue import enqueue_after_commit, get_redis, job
+
+log = logging.getLogger(__name__)
+
+SYNC_TIMEOUT = 1800
+LOCK_TTL = 120  # renewed after each page; a killed worker's lock expires by itself
+
+
+def base_url_for(platform: str) -> str:
+    config = current_app.config["AGENCY"]
+    return {
+        Platform.FACEBOOK_PAGE: config.meta_graph_base,
+        Platform.INSTAGRAM_BUSINESS: config.meta_graph_base,
+        Platform.GOOGLE_BUSINESS_PROFILE: config.google_api_base,
+        Platform.YOUTUBE_CHANNEL: config.youtube_api_base,
+    }[Platform(platform)]
+
+
+class _ChannelLock:
+    """A Redis lock (SET NX EX) owned by one sync run."""
+
+    def __init__(self, channel_id: int):
+        self.key = f"agency:sync-lock:{channel_id}"
+        self.token = f"{time.time_ns()}"
+
+    def acquire(self) -> bool:
+        return bool(get_redis().set(self.key, self.token, nx=True, ex=LOCK_TTL))
+
+    def renew(self) -> None:
+        redis = get_redis()
+        if redis.get(self.key) in (self.token, self.token.encode()):
+            redis.expire(self.key, LOCK_TTL)
+
+    def release(self) -> None:
+        redis = get_redis()
+        if redis.get(self.key) in (self.token, self.token.encode()):
+            redis.delete(self.key)
+
+
+def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
+    """Sync one channel now, committing after every page; returns what was stored.
+
+    Connector errors are recorded on the channel (never raised): rate limits back off
+    until the stated time, expired tokens mark the channel for reconnection, timeouts
+    and server errors retry with exponential backoff, anything else marks it failed.
+    """
+    total = IngestResult()
+    now = db.utcnow()
+    connector = get_connector(channel.platform, base_url_for(channel.platform), channel.external_account_id,
+                              channel.access_token)
+    since = now - timedelta(days=channel.backfill_days)
+    workspace_language = _workspace_language(channel)
+    lock = _ChannelLock(channel.id)
+    if not lock.acquire():
+        log.info("channel %s is already syncing; skipped", channel.id)
+        return total
+    pages = 0
+    try:
+        for page in connector.iter_pages(channel.sync_cursor, since):
+            total += ingest_items(channel, page.items, default_language=workspace_language)
+            channel.sync_cursor = page.cursor
+            channel.items_synced += len(page.items)
+            if channel.backfill_done_at is None and page.progress is not None:
+                channel.backfill_progress = max(0.0, min(1.0, float(page.progress)))
+            db.session.commit()  # rows and the cursor after them, in one transaction
+            lock.renew()
+            pages += 1
+            if max_pages is not None and pages >= max_pages and not page.done:
+                return total
+        channel_services.record_success(channel, db.utcnow())
+    except RateLimited as err:
+        db.session.rollback()
+        channel_services.record_rate_limited(channel, db.utcnow(), err.retry_after, str(err))
+    except AuthExpired as err:
+        db.session.rollback()
+        channel_services.record_needs_reauth(channel, db.utcnow(), str(err), link=_channels_link(channel))
+    except TransientError as err:
+        db.session.rollback()
+        channel_services.record_transient_failure(channel, db.utcnow(), str(err))
+    except ConnectorError as err:
+        db.session.rollback()
+        channel_services.record_failure(channel, db.utcnow(), str(err))
+    except Exception as err:  # a bug must not become a crash loop: record it and back off
+        db.session.rollback()
+        log.exception("sync of channel %s failed", channel.id)
+        channel_services.record_failure(channel, db.utcnow(), f"Internal error ({type(err).__name__})")
+    finally:
+        db.session.commit()
+        lock.release()
+    return total
+
+
+def _workspace_language(channel: Channel) -> str:
+    from agency.accounts.models import Workspace
+
+    ws = db.session.get(Workspace, channel.workspace_id)
+    return ws.locale if ws is not None else "de"
+
+
+def _channels_link(channel: Channel) -> str:
+    from agency.accounts.models import Workspace
+
+    ws = db.session.get(Workspace, channel.workspace_id)
+    return f"/w/{ws.slug}/channels/" if ws is not None else ""
+
+
+@job("sync", timeout=SYNC_TIMEOUT)
+def sync_channel(agency_id: int, channel_id: int) -> dict:
+    """Sync one channel of one agency (see ``run_sync``)."""
+    with db.tenant(db.session(), agency_id):
+        channel = db.get_in_agency(Channel, channel_id, agency_id)
+        if channel is None or channel.status in (ChannelStatus.PAUSED, ChannelStatus.NEEDS_REAUTH):
+            return {"skipped": True}
+        result = run_sync(channel)
+        return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
+                "status": channel.status}
+
+
+def enqueue_sync(agency_id: int, channel_id: int) -> None:
+    # One waiting job per channel: the id makes a second request a no-op while one is queued.
+    enqueue_after_commit(sync_channel, agency_id, channel_id, job_id=f"sync-{channel_id}")
+
+
+@job("sync", timeout=60)
+def dispatch_due_syncs() -> int:
+    """Periodic: queue a sync for every channel whose interval has passed."""
+    due = due_channels(db.utcnow())
+    for agency_id, channel_id in due:
+        enqueue_sync(agency_id, channel_id)
+    return len(due)

@@ -1,0 +1,114 @@
+"""Interactions: every comment, reply, direct message, review and mention from a channel."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agency import db
+
+
+class Kind(enum.StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    DIRECT_MESSAGE = "direct_message"
+    REVIEW = "review"
+    MENTION = "mention"
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    IGNORED = "ignored"
+    SPAM = "spam"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
+class Interaction(db.WorkspaceMixin, db.Base):
+    """One item from a platform, with the workflow fields the inbox works with."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id", name="uq_interactions_channel_external"),
+        CheckConstraint("kind in ('comment','reply','direct_message','review','mention')", name="kind_known"),
+        CheckConstraint("status in ('new','open','waiting','replied','closed','ignored','spam')", name="status_known"),
+        CheckConstraint("priority in ('low','normal','high','urgent')", name="priority_known"),
+        CheckConstraint("rating is null or rating between 1 and 5", name="rating_range"),
+        CheckConstraint("sentiment_score is null or sentiment_score between -1 and 1", name="sentiment_range"),
+        # The inbox list: newest first within a workspace, keyset on (platform time, id).
+        Index("ix_interactions_ws_time", "workspace_id", sql("platform_created_at DESC"), sql("id DESC")),
+        Index("ix_interactions_ws_open", "workspace_id", "status", sql("platform_created_at DESC"),
+              postgresql_where=sql("status in ('new','open','waiting')")),
+        Index("ix_interactions_author", "workspace_id", "author_external_id"),
+        Index("ix_interactions_parent", "parent_id"),
+        Index("ix_interactions_waiting_children", "channel_id", "parent_external_id",
+              postgresql_where=sql("parent_external_id is not null and parent_id is null")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("channels.id", ondelete="SET NULL"), nullable=True, index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("interactions.id", ondelete="SET NULL"), nullable=True)
+    parent_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thread_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    context_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    context_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    author_name: Mapped[str] = mapped_column(String(300))
+    author_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    platform_created_at: Mapped[datetime]
+    platform_updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ingested_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql("'{}'::jsonb"))
+
+    # Workflow (the inbox issue builds on these).
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW, server_default="new")
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    priority: Mapped[str] = mapped_column(String(8), default=Priority.NORMAL, server_default="normal")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default=sql("'{}'"))
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_label: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    is_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    is_spam: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    is_opportunity: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    handled_at: Mapped[datetime | None] = mapped_column(nullable=True)

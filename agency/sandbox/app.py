@@ -1,0 +1,78 @@
+"""The sandbox app factory: Meta Graph, Google Business Profile, YouTube and their OAuth pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Flask, jsonify
+
+from agency.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+GRAPH_PREFIX = "/graph/v26.0"
+
+#: Accounts a fresh sandbox starts with, so `agency sandbox` and the demo have something to show.
+DEFAULT_ACCOUNTS = [
+    {"platform": "facebook_page", "account_id": "1001", "name": "Bäckerei Sonnenschein",
+     "token": "sandbox-facebook-1001"},
+    {"platform": "instagram_business", "account_id": "17841400000001", "name": "Bäckerei Sonnenschein IG",
+     "token": "sandbox-instagram-17841400000001", "username": "baeckerei.sonnenschein", "page_id": "1001"},
+    {"platform": "google_business_profile", "account_id": "accounts/2001/locations/3001",
+     "name": "Bäckerei Sonnenschein Berlin-Mitte", "token": "sandbox-google-3001"},
+    {"platform": "youtube_channel", "account_id": "UCsandbox0000000000000001", "name": "Sonnenschein TV",
+     "token": "sandbox-youtube-1"},
+]
+
+
+def create_sandbox_app(
+    seed: int = 42,
+    now: Callable[[], datetime] | None = None,
+    state_file: str | None = None,
+    *,
+    default_accounts: bool = True,
+    webhook_url: str | None = None,
+    app_secret: str | None = None,
+) -> Flask:
+    """Build the sandbox: same paths, paging and error shapes as the real APIs.
+
+    ``now`` drives the traffic timeline (items up to now() are visible); ``state_file`` keeps
+    accounts and posted items across restarts; ``webhook_url`` + ``app_secret`` make fan posts
+    send signed Meta webhooks.
+    """
+    from agency.sandbox import admin, google, graph, graph_writes, oauth_pages, youtube  # noqa: F401
+
+    app = Flask(__name__)
+    app.config.update(SANDBOX_WEBHOOK_URL=webhook_url, SANDBOX_APP_SECRET=app_secret, JSON_SORT_KEYS=False)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    state = SandboxState(seed, now or (lambda: datetime.now(UTC)), state_file)
+    app.extensions["sandbox_state"] = state
+    if default_accounts and not state.accounts:
+        for spec in DEFAULT_ACCOUNTS:
+            state.add_account(**spec)
+    app.register_blueprint(graph.bp, url_prefix=GRAPH_PREFIX)
+    app.register_blueprint(google.bp, url_prefix="/google")
+    app.register_blueprint(youtube.bp, url_prefix="/youtube/v3")
+    app.register_blueprint(admin.bp, url_prefix="/_sandbox")
+    app.register_blueprint(oauth_pages.bp)
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        return jsonify({"graph": GRAPH_PREFIX, "google": "/google", "youtube": "/youtube/v3",
+                        "admin": "/_sandbox/"})
+
+    return app
+
+
+def run_sandbox(host: str = "127.0.0.1", port: int = 5055, *, seed: int = 42, state_file: str | None = None,
+                **options: object) -> None:
+    """Serve the sandbox until interrupted (used by ``agency sandbox``)."""
+    from werkzeug.serving import run_simple
+
+    app = create_sandbox_app(seed=seed, state_file=state_file, **options)  # type: ignore[arg-type]
+    base = f"http://{host}:{port}"
+    log.info("sandbox on %s: META_GRAPH_BASE=%s%s GOOGLE_API_BASE=%s/google YOUTUBE_API_BASE=%s/youtube/v3",
+             base, base, GRAPH_PREFIX, base, base)
+    run_simple(host, port, app, threaded=True, use_reloader=False)

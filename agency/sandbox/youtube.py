@@ -1,0 +1,176 @@
+"""YouTube Data API v3 stand-in: commentThreads, comments (list by parent or id, insert), channels.
+
+Shapes follow developers.google.com/youtube/v3/docs (commentThreads.list, comments.list,
+comments.insert); errors carry ``errors[].reason`` such as quotaExceeded or rateLimitExceeded.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from agency.sandbox.common import (
+    bearer_token,
+    container_children,
+    decode_cursor,
+    encode_cursor,
+    generated_descending,
+    int_arg,
+    materialise,
+    merged_descending,
+    page_ascending,
+    rfc3339,
+    state,
+)
+from agency.sandbox.google import authorise, google_error, google_fault
+from agency.sandbox.state import Account, Item
+
+bp = Blueprint("sandbox_youtube", __name__)
+YT = "youtube_channel"
+INLINE_REPLIES = 5
+
+
+def video_id(day: int | None) -> str:
+    """The 11-character id of the video of ``day``."""
+    return f"v{(day or 0):010d}"
+
+
+def comment_json(account: Account, item: Item) -> dict[str, Any]:
+    """A youtube#comment resource."""
+    author_id = account.account_id if item.own else item.author_id
+    snippet: dict[str, Any] = {
+        "channelId": account.account_id, "videoId": video_id(item.container),
+        "textDisplay": item.text, "textOriginal": item.text,
+        "authorDisplayName": account.name if item.own else item.author_name,
+        "authorProfileImageUrl": "https://example.invalid/avatar.png",
+        "authorChannelUrl": f"http://www.youtube.com/channel/{author_id}",
+        "authorChannelId": {"value": author_id}, "canRate": True, "viewerRating": "none", "likeCount": 0,
+        "publishedAt": rfc3339(item.ts), "updatedAt": rfc3339(item.updated_ts),
+    }
+    if item.parent_id:
+        snippet["parentId"] = item.parent_id
+    return {"kind": "youtube#comment", "etag": f"e{int(item.updated_ts)}", "id": item.id, "snippet": snippet}
+
+
+def _replies(account: Account, item: Item, now: float) -> list[tuple[tuple[float, str], Any]]:
+    if item.container is None:
+        return []
+    return container_children(state(), account, item.container, now).get(item.id, [])
+
+
+@bp.before_request
+def _faults() -> Response | None:
+    token_account = state().by_token(bearer_token())
+    account_id = request.args.get("allThreadsRelatedToChannelId") or (
+        token_account.account_id if token_account else None)
+    g.fault = state().take_fault(account_id, request.method != "GET")
+    return google_fault(g.fault, youtube=True)
+
+
+@bp.after_request
+def _after(response: Response) -> Response:
+    fault = getattr(g, "fault", None)
+    if fault and fault["kind"] == "timeout_after_write" and response.status_code < 400:
+        time.sleep(fault["seconds"])
+    return response
+
+
+@bp.get("/commentThreads")
+def comment_threads() -> Response:
+    """commentThreads.list with allThreadsRelatedToChannelId, newest first."""
+    account = authorise(YT, request.args.get("allThreadsRelatedToChannelId"))
+    if isinstance(account, Response):
+        return account
+    st = state()
+    now = st.now()
+    after = decode_cursor(request.args.get("pageToken"))
+    size = int_arg("maxResults", 20, 100)
+    stored = [((r["ts"], r["id"]), r) for r in st.records(account)
+              if r["kind"] == "comment" and r["ts"] <= now]
+    chunk, last = merged_descending(generated_descending(st, account, ("comment",), after, now), stored, after, size)
+    rows = []
+    for entry in chunk:
+        top = materialise(st, account, entry, now)
+        replies = _replies(account, top, now)
+        row: dict[str, Any] = {
+            "kind": "youtube#commentThread", "etag": f"t{int(top.updated_ts)}", "id": top.id,
+            "snippet": {"channelId": account.account_id, "videoId": video_id(top.container),
+                        "topLevelComment": comment_json(account, top), "canReply": True,
+                        "totalReplyCount": len(replies), "isPublic": True},
+        }
+        if replies and "replies" in request.args.get("part", ""):
+            row["replies"] = {"comments": [comment_json(account, materialise(st, account, e, now))
+                                           for _k, e in replies[:INLINE_REPLIES]]}
+        rows.append(row)
+    body: dict[str, Any] = {"kind": "youtube#commentThreadListResponse", "items": rows,
+                            "pageInfo": {"totalResults": len(rows), "resultsPerPage": size}}
+    if last:
+        body["nextPageToken"] = encode_cursor(last)
+    return jsonify(body)
+
+
+@bp.get("/comments")
+def list_comments() -> Response:
+    """comments.list by ``parentId`` (replies, oldest first) or by ``id``."""
+    account = authorise(YT, None)
+    if isinstance(account, Response):
+        return account
+    st = state()
+    now = st.now()
+    if request.args.get("id"):
+        items = [st.lookup(account, i.strip(), now) for i in request.args["id"].split(",")]
+        rows = [comment_json(account, i) for i in items if i is not None and not i.deleted]
+        return jsonify({"kind": "youtube#commentListResponse", "items": rows})
+    parent = st.lookup(account, request.args.get("parentId", ""), now)
+    if parent is None or parent.deleted:
+        return google_error(404, "The comment identified by the parentId parameter could not be found.",
+                            "NOT_FOUND", "commentNotFound")
+    size = int_arg("maxResults", 20, 100)
+    chunk, last = page_ascending(_replies(account, parent, now), decode_cursor(request.args.get("pageToken")), size)
+    body: dict[str, Any] = {"kind": "youtube#commentListResponse",
+                            "items": [comment_json(account, materialise(st, account, e, now)) for e in chunk]}
+    if last:
+        body["nextPageToken"] = encode_cursor(last)
+    return jsonify(body)
+
+
+@bp.post("/comments")
+def insert_comment() -> Response:
+    """comments.insert: a reply to a top-level comment."""
+    account = authorise(YT, None)
+    if isinstance(account, Response):
+        return account
+    snippet = (request.get_json(silent=True) or {}).get("snippet") or {}
+    text = (snippet.get("textOriginal") or "").strip()
+    st = state()
+    parent = st.lookup(account, str(snippet.get("parentId", "")))
+    if parent is None or parent.deleted:
+        return google_error(404, "The comment identified by the parentId parameter could not be found.",
+                            "NOT_FOUND", "parentCommentNotFound" if parent is None else "commentNotFound")
+    if not text or len(text) > 10_000:
+        return google_error(400, "The comment text is empty or too long.", "INVALID_ARGUMENT", "invalidCommentText")
+    record = st.add_record(account, kind="reply", text=text, own=True, container=parent.container,
+                           parent_id=parent.parent_id or parent.id, author_id=account.account_id,
+                           author_name=account.name)
+    st.log_reply(account, id=record["id"], kind="reply", text=text, target=parent.id)
+    return jsonify(comment_json(account, st.dynamic_item(account, record)))
+
+
+@bp.get("/channels")
+def channels() -> Response:
+    """channels.list with mine=true: the channels the token manages."""
+    st = state()
+    token = bearer_token() or ""
+    if st.user_tokens.get(token) == "google":
+        mine = [a for a in st.accounts.values() if a.platform == YT]
+    else:
+        account = st.by_token(token)
+        if account is None or account.platform != YT:
+            return google_error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED",
+                                "authError")
+        mine = [account]
+    return jsonify({"kind": "youtube#channelListResponse",
+                    "items": [{"kind": "youtube#channel", "id": a.account_id,
+                               "snippet": {"title": a.name, "customUrl": f"@{a.username}"}} for a in mine]})
