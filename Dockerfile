@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 # WeasyPrint (monthly PDF reports) needs pango/harfbuzz and fonts at run time.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-      fonts-dejavu-core fonts-liberation2 \
+      fonts-dejavu-core fonts-liberation2 fonts-noto-color-emoji \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

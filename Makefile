@@ -17,9 +17,11 @@ install-test: $(BIN)/python
 
 # Debian packages the test suite needs: Chromium for the browser tests, pango and fonts for WeasyPrint.
 system-deps:
-	@if command -v apt-get >/dev/null 2>&1 && { ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpango-1.0; }; then \
+	@if command -v apt-get >/dev/null 2>&1 && { ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpango-1.0 \
+	    || [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-liberation2 poppler-utils >/dev/null; \
+	    chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-liberation2 \
+	    fonts-noto-color-emoji poppler-utils >/dev/null; \
 	fi
 
 demo: install

@@ -110,14 +110,21 @@ def create_agency_command(name: str, owner_email: str, owner_name: str, password
 
 
 @main.command("seed-demo")
+@click.option("--sandbox-url", envvar="AGENCY_SANDBOX_URL", default=None,
+              help="Also create the demo accounts on this sandbox and connect them as channels.")
 @with_appcontext
-def seed_demo_command() -> None:
-    """Create the demo agency, workspaces, users (and more) unless it exists."""
-    from agency.demo import seed_demo
+def seed_demo_command(sandbox_url: str | None) -> None:
+    """Create the demo agency, workspaces and users unless they exist (and its sandbox channels)."""
+    from agency.demo import connect_demo_channels, ensure_sandbox_accounts, seed_demo
 
     created = seed_demo()
     db.session.commit()
     click.echo("demo data created" if created else "demo data already present")
+    if sandbox_url:
+        accounts = ensure_sandbox_accounts(sandbox_url)
+        channels = connect_demo_channels()
+        db.session.commit()
+        click.echo(f"sandbox: {accounts} accounts created, {channels} channels connected")
 
 
 # --- jobs ---------------------------------------------------------------------------
@@ -175,11 +182,20 @@ def run_job_command(name: str, args: tuple[str, ...]) -> None:
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--seed", default=42, show_default=True, type=int)
-def sandbox_command(port: int, host: str, seed: int) -> None:
+@click.option("--state-file", default=None, help="Keep accounts and posted items in this JSON file.")
+@click.option("--webhook-url", default=None, help="POST signed Meta webhooks here when a fan posts.")
+@click.option("--no-default-accounts", is_flag=True, help="Start without the built-in example accounts.")
+def sandbox_command(port: int, host: str, seed: int, state_file: str | None, webhook_url: str | None,
+                    no_default_accounts: bool) -> None:
     """Run the local stand-in for the platforms' APIs (Meta, Google, YouTube)."""
+    import os
+
     from agency.sandbox import run_sandbox
 
-    run_sandbox(host=host, port=port, seed=seed)
+    options: dict = {"default_accounts": not no_default_accounts}
+    if webhook_url:
+        options.update(webhook_url=webhook_url, app_secret=os.environ.get("META_APP_SECRET", ""))
+    run_sandbox(host=host, port=port, seed=seed, state_file=state_file, **options)
 
 
 # --- channels -----------------------------------------------------------------------------
@@ -287,7 +303,17 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     python = sys.executable
     children: list[tuple[str, subprocess.Popen]] = []
 
+    def interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C and a supervisor's SIGTERM both stop everything in order (also when started in the background,
+    # where a shell hands us SIGINT ignored).
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
     def stop_children(*_args) -> None:
+        # A second Ctrl-C must not cut the shutdown short (and leave children without their database).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for name, proc in reversed(children):
             if proc.poll() is None:
                 try:
@@ -304,8 +330,11 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
         embedded.stop_all()
 
     try:
-        children.append(("sandbox", _spawn([python, "-m", "agency.cli", "sandbox", "--port", str(sandbox_port),
-                                            "--host", host], env)))
+        children.append(("sandbox", _spawn([
+            python, "-m", "agency.cli", "sandbox", "--port", str(sandbox_port), "--host", host,
+            "--state-file", str(config.instance_dir / "sandbox-state.json"),
+            "--webhook-url", f"http://{host}:{port}/webhooks/meta", "--no-default-accounts"], env)))
+        _wait_for_http(f"{sandbox_base}/_sandbox/accounts", timeout=30)
         subprocess.run([python, "-m", "agency.cli", "db", "upgrade"], env=env, check=True)
         subprocess.run([python, "-m", "agency.cli", "seed-demo"], env=env, check=True)
         children.append(("web", _spawn([python, "-m", "gunicorn", "--workers", "2", "--threads", "4",

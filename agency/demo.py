@@ -25,6 +25,66 @@ DEMO_WORKSPACES = [
 ]
 
 
+# Each workspace's channels on the sandbox: (workspace slug, platform, account id, name, items per day).
+DEMO_CHANNELS = [
+    ("baeckerei-sonnenschein", "facebook_page", "1001", "Bäckerei Sonnenschein", 18),
+    ("baeckerei-sonnenschein", "instagram_business", "17841400000001", "@baeckerei.sonnenschein", 14),
+    ("baeckerei-sonnenschein", "google_business_profile", "accounts/2001/locations/3001",
+     "Bäckerei Sonnenschein Berlin-Mitte", 4),
+    ("radhaus-mueller", "facebook_page", "1002", "Radhaus Müller", 10),
+    ("radhaus-mueller", "google_business_profile", "accounts/2002/locations/3002", "Radhaus Müller Köln", 3),
+    ("radhaus-mueller", "youtube_channel", "UCsandboxRadhaus0000000001", "Radhaus Müller TV", 6),
+    ("cloudwerk", "facebook_page", "1003", "Cloudwerk Systems", 6),
+    ("cloudwerk", "youtube_channel", "UCsandboxCloudwerk00000001", "Cloudwerk Tutorials", 8),
+]
+DEMO_HISTORY_DAYS = 60
+DEMO_SYNC_INTERVAL = 60
+
+
+def demo_token(account_id: str) -> str:
+    return "demo-" + account_id.replace("/", "-")
+
+
+def ensure_sandbox_accounts(sandbox_url: str) -> int:
+    """Create the demo accounts on the sandbox unless it already has them (it keeps a state file)."""
+    import requests
+
+    listing = requests.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).json()
+    existing = {a["account_id"] for a in listing["accounts"]}
+    created = 0
+    for _slug, platform, account_id, name, per_day in DEMO_CHANNELS:
+        if account_id in existing:
+            continue
+        body = {"platform": platform, "account_id": account_id, "name": name, "token": demo_token(account_id),
+                "history_days": DEMO_HISTORY_DAYS, "per_day": per_day}
+        if platform == "instagram_business":
+            body.update(username="baeckerei.sonnenschein", page_id="1001")
+        requests.post(f"{sandbox_url}/_sandbox/accounts", json=body, timeout=10).raise_for_status()
+        created += 1
+    return created
+
+
+def connect_demo_channels() -> int:
+    """Connect every demo channel that is not connected yet (idempotent)."""
+    from agency.accounts.models import Workspace
+    from agency.channels.models import Channel
+    from agency.channels.services import connect_channel
+
+    agency = db.session.scalars(select(Agency).where(Agency.slug == DEMO_AGENCY_SLUG)).one()
+    workspaces = {w.slug: w for w in db.session.scalars(select(Workspace).where(Workspace.agency_id == agency.id))}
+    connected = 0
+    for slug, platform, account_id, name, _per_day in DEMO_CHANNELS:
+        ws = workspaces.get(slug)
+        if ws is None or db.session.scalar(select(Channel.id).where(
+                Channel.workspace_id == ws.id, Channel.platform == platform,
+                Channel.external_account_id == account_id)):
+            continue
+        connect_channel(None, ws, platform=platform, account_id=account_id, token=demo_token(account_id),
+                        name=name, backfill_days=DEMO_HISTORY_DAYS, sync_interval_seconds=DEMO_SYNC_INTERVAL)
+        connected += 1
+    return connected
+
+
 def seed_demo() -> bool:
     """Create the demo agency unless it exists; True when it was created."""
     if db.session.scalar(select(Agency.id).where(Agency.slug == DEMO_AGENCY_SLUG)):

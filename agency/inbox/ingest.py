@@ -10,6 +10,7 @@ keeping the newest version.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, literal_column, text
@@ -52,10 +53,17 @@ def _version(item: PlatformItem):
     return (item.updated_at or item.created_at, item.is_deleted)
 
 
-def _row(channel: Channel, item: PlatformItem, default_language: str) -> dict[str, Any]:
+def _row(channel: Channel, item: PlatformItem, default_language: str,
+         history_before: datetime | None) -> dict[str, Any]:
     text = (item.text or "")[:_MAX_TEXT]
     result = classify(text, rating=item.rating, default_language=default_language)
-    status = Status.SPAM if result.is_spam else (Status.CLOSED if item.is_own else Status.NEW)
+    historical = history_before is not None and item.created_at < history_before
+    if result.is_spam:
+        status = Status.SPAM
+    elif item.is_own or historical:
+        status = Status.CLOSED
+    else:
+        status = Status.NEW
     return {
         "agency_id": channel.agency_id, "workspace_id": channel.workspace_id, "channel_id": channel.id,
         "platform": channel.platform, "external_id": item.external_id[:255], "kind": item.kind,
@@ -72,17 +80,22 @@ def _row(channel: Channel, item: PlatformItem, default_language: str) -> dict[st
         "status": status, "language": result.language, "sentiment_score": result.sentiment_score,
         "sentiment_label": result.sentiment_label, "is_question": result.is_question, "is_spam": result.is_spam,
         "is_opportunity": (result.sentiment_label == "positive" and not result.is_spam and not item.is_own
-                           and not item.is_deleted),
+                           and not item.is_deleted and not historical),
     }
 
 
-def ingest_items(channel: Channel, items: list[PlatformItem], *, default_language: str = "de") -> IngestResult:
-    """Upsert ``items`` of ``channel``; flushes, never commits. Sends ``interactions_received`` for new rows."""
+def ingest_items(channel: Channel, items: list[PlatformItem], *, default_language: str = "de",
+                 history_before: datetime | None = None) -> IngestResult:
+    """Upsert ``items`` of ``channel``; flushes, never commits. Sends ``interactions_received`` for new rows.
+
+    Items created before ``history_before`` (a first backfill's older history) are stored
+    as closed: they count in reports but do not flood the inbox of a new channel.
+    """
     result = IngestResult()
     items = _newest(items)
     if not items:
         return result
-    rows = [_row(channel, item, default_language) for item in items]
+    rows = [_row(channel, item, default_language, history_before) for item in items]
     stmt = insert(Interaction)
     excluded = stmt.excluded
     changed = (

@@ -26,6 +26,8 @@ from agency.queue import enqueue_after_commit, get_redis, job
 log = logging.getLogger(__name__)
 
 SYNC_TIMEOUT = 1800
+# A first backfill leaves only this much recent history open in the inbox; older items arrive closed.
+OPEN_HISTORY = timedelta(days=3)
 LOCK_TTL = 120  # renewed after each page; a killed worker's lock expires by itself
 
 
@@ -80,7 +82,9 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
     pages = 0
     try:
         for page in connector.iter_pages(channel.sync_cursor, since):
-            total += ingest_items(channel, page.items, default_language=workspace_language)
+            history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
+            total += ingest_items(channel, page.items, default_language=workspace_language,
+                                  history_before=history_before)
             channel.sync_cursor = page.cursor
             channel.items_synced += len(page.items)
             if channel.backfill_done_at is None and page.progress is not None:

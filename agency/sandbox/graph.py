@@ -13,10 +13,10 @@ import math
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from agency.sandbox import content
 from agency.sandbox.common import (
     bearer_token,
     container_children,
@@ -35,12 +35,24 @@ from agency.sandbox.common import (
     parent_of,
     state,
 )
+from agency.sandbox.graph_render import (
+    FB,
+    IG,
+    fb_comment,
+    fb_message,
+    fb_post,
+    fb_rating,
+    ig_comment,
+    ig_media,
+    ig_mention,
+    parse_container,
+)
 from agency.sandbox.state import Account, Item
 from agency.sandbox.timeline import DAY
 
+__all__ = ["FB", "IG", "bp", "conversation_messages", "graph_error", "not_found", "parse_container"]
+
 bp = Blueprint("sandbox_graph", __name__)
-IG = "instagram_business"
-FB = "facebook_page"
 
 
 def graph_error(message: str, code: int, status: int = 400, subcode: int | None = None,
@@ -123,7 +135,7 @@ def listing(rows: list[dict], last: tuple | None, first: tuple | None = None) ->
         args = request.args.to_dict()
         args.pop("access_token", None)
         args["after"] = encode_cursor(last)
-        paging["next"] = request.base_url + "?" + "&".join(f"{k}={v}" for k, v in args.items())
+        paging["next"] = f"{request.base_url}?{urlencode(args)}"
     return jsonify({"data": rows, "paging": paging})
 
 
@@ -131,107 +143,6 @@ def not_found(node: str) -> Response:
     """Graph's answer for a missing or deleted object."""
     return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist, cannot be "
                        "loaded due to missing permissions, or does not support this operation", 100, 400, 33)
-
-
-# ------------------------------------------------------------------ serialisation
-
-
-def post_id(account: Account, day: int) -> str:
-    """Id of the container of ``day`` (post or media)."""
-    return f"media_{day}" if account.platform == IG else f"{account.account_id}_{day}"
-
-
-def parse_container(account: Account, node: str) -> int | None:
-    """The day of a container id, if ``node`` is one and it exists now."""
-    prefix = "media_" if account.platform == IG else f"{account.account_id}_"
-    if not node.startswith(prefix) or not node[len(prefix):].isdigit():
-        return None
-    day = int(node[len(prefix):])
-    st = state()
-    if day < int(account.start_ts // DAY) or day * DAY > st.now():
-        return None
-    return day
-
-
-def container_updated(account: Account, day: int, now: float) -> float:
-    """Last activity on a post: creation, comments, edits, deletions."""
-    st = state()
-    latest = day * DAY
-    for sk in st.timeline(account).container_items(day):
-        for ts in (sk.ts, sk.edit_ts, sk.delete_ts):
-            if ts is not None and ts <= now:
-                latest = max(latest, ts)
-    overrides = st.overrides.get(account.account_id, {})
-    for record in st.records(account):
-        if record.get("container") == day and record["ts"] <= now:
-            latest = max(latest, record["ts"])
-    for item_id, override in overrides.items():
-        if item_id.isdigit() or item_id.startswith("d"):
-            item = st.lookup(account, item_id, now)
-            if item and item.container == day:
-                for key in ("edited_ts", "deleted_ts"):
-                    if override.get(key) and override[key] <= now:
-                        latest = max(latest, override[key])
-    return latest
-
-
-def fb_post(account: Account, day: int, now: float) -> dict[str, Any]:
-    """A Page post."""
-    return {"id": post_id(account, day), "message": content.caption(day), "created_time": graph_time(day * DAY),
-            "updated_time": graph_time(container_updated(account, day, now)),
-            "permalink_url": f"https://www.facebook.com/{account.account_id}/posts/{day}"}
-
-
-def fb_comment(account: Account, item: Item) -> dict[str, Any]:
-    """A Page comment (or reply, with ``parent``)."""
-    author = {"id": account.account_id, "name": account.name} if item.own else \
-        {"id": item.author_id, "name": item.author_name}
-    row: dict[str, Any] = {"id": item.id, "message": item.text, "from": author,
-                           "created_time": graph_time(item.ts), "is_hidden": False,
-                           "permalink_url": f"https://www.facebook.com/{account.account_id}/posts/"
-                                            f"{item.container}?comment_id={item.id}"}
-    if item.parent_id:
-        row["parent"] = {"id": item.parent_id}
-    return row
-
-
-def ig_comment(account: Account, item: Item) -> dict[str, Any]:
-    """An IG Comment."""
-    username = account.username if item.own else item.author_name.lower().replace(" ", "_")
-    row: dict[str, Any] = {"id": item.id, "text": item.text, "timestamp": graph_time(item.ts),
-                           "username": username, "from": {"id": account.account_id if item.own else item.author_id,
-                                                          "username": username},
-                           "hidden": False, "like_count": 0}
-    if item.parent_id:
-        row["parent_id"] = item.parent_id
-    if item.container is not None:
-        row["media"] = {"id": post_id(account, item.container)}
-    return row
-
-
-def fb_message(account: Account, item: Item) -> dict[str, Any]:
-    """A Messenger message."""
-    page = {"id": account.account_id, "name": account.name}
-    fan = {"id": item.extra.get("recipient_id") or item.author_id, "name": item.extra.get("recipient_name")
-           or item.author_name}
-    sender, receiver = (page, fan) if item.own else ({"id": item.author_id, "name": item.author_name}, page)
-    return {"id": item.id, "message": item.text, "from": sender, "to": {"data": [receiver]},
-            "created_time": graph_time(item.ts)}
-
-
-def fb_rating(account: Account, item: Item) -> dict[str, Any]:
-    """A Page recommendation."""
-    return {"created_time": graph_time(item.ts), "recommendation_type": item.extra.get("recommendation_type"),
-            "review_text": item.text, "has_review": bool(item.text), "has_rating": False,
-            "reviewer": {"id": item.author_id, "name": item.author_name}, "open_graph_story": {"id": item.id},
-            "id": item.id}
-
-
-def ig_mention(account: Account, item: Item) -> dict[str, Any]:
-    """Media in which the account is tagged."""
-    return {"id": item.id, "caption": item.text, "timestamp": graph_time(item.ts), "media_type": "IMAGE",
-            "username": item.author_name.lower().replace(" ", "_"),
-            "permalink": f"https://www.instagram.com/p/{item.id}/"}
 
 
 # ------------------------------------------------------------------ reads
@@ -286,14 +197,6 @@ def read_node(node: str) -> Response:
     if item.kind == "mention":
         return jsonify(ig_mention(account, item))
     return jsonify(ig_comment(account, item) if account.platform == IG else fb_comment(account, item))
-
-
-def ig_media(account: Account, day: int, now: float) -> dict[str, Any]:
-    """An IG Media object with its comment count."""
-    count = len(container_entries(state(), account, day, now))
-    return {"id": post_id(account, day), "caption": content.caption(day), "timestamp": graph_time(day * DAY),
-            "media_type": "IMAGE", "comments_count": count,
-            "permalink": f"https://www.instagram.com/p/{post_id(account, day)}/"}
 
 
 @bp.get("/<node>/<edge>")

@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from agency import crypto, db
 from agency.channels.models import Channel
-from agency.cli import main
 from agency.channels.services import connect_channel, rotate_encryption_keys
+from agency.cli import main
 from agency.errors import ValidationError
 
 

@@ -56,7 +56,7 @@ def test_first_sync_stores_every_kind_and_second_sync_changes_nothing(platform, 
 def test_interrupted_sync_resumes_without_loss_or_duplicates(platform, world, monkeypatch):
     reference, created = _connect(platform, world, per_day=30)
     run_sync(reference)
-    expected = {e for e in _ids(reference.id)}
+    expected = set(_ids(reference.id))
     # The same account in a second workspace, synced with a crash after the first page.
     channel = connect_channel(world.owner_a, world.ws_a2, platform="facebook_page",
                               account_id=reference.external_account_id, token=created["token"],
@@ -190,3 +190,25 @@ def test_paused_channel_is_not_synced(platform, world):
     db.session.commit()
     assert sync_channel.__wrapped__(channel.agency_id, channel.id) == {"skipped": True}
     assert db.session.get(Channel, channel.id).status == ChannelStatus.PAUSED
+
+
+def test_first_backfill_keeps_only_recent_history_open(platform, world):
+    from datetime import timedelta
+
+    from agency.inbox.jobs import OPEN_HISTORY
+
+    channel, _ = _connect(platform, world, per_day=20, history_days=10)
+    run_sync(channel)
+    cutoff = db.utcnow() - OPEN_HISTORY - timedelta(minutes=5)
+    rows = db.session.scalars(select(Interaction).where(Interaction.channel_id == channel.id,
+                                                        Interaction.is_spam.is_(False),
+                                                        Interaction.is_own.is_(False))).all()
+    old = [r for r in rows if r.platform_created_at < cutoff]
+    recent = [r for r in rows if r.platform_created_at > db.utcnow() - OPEN_HISTORY + timedelta(minutes=5)]
+    assert old and all(r.status == "closed" and not r.is_opportunity for r in old)
+    assert recent and all(r.status == "new" for r in recent)
+    # After the backfill, everything new arrives open, whatever its age.
+    posted = platform.fan(channel.external_account_id, "comment", text="Neu nach dem Backfill")
+    run_sync(channel)
+    fresh = db.session.scalars(select(Interaction).where(Interaction.external_id == posted["id"])).one()
+    assert fresh.status == "new"

@@ -68,7 +68,9 @@ _PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
             r"|(?:\d[\d.,]*\s?(?:€|\$|euro)|[€$]\s?\d[\d.,]*)\s?(?:am|pro|im|a|per|in a|every) ?"
             r"(?:tag|woche|monat|day|week|month)"
             r"|\b(?:von zu ?hause|from home)\b|\bpassive[sn]? (?:einkommen|income)\b|\bnebenjob\b"
-            r"|\bno experience needed|\bohne vorkenntnisse|\bside hustle\b",
+            r"|\bno experience needed|\bohne vorkenntnisse|\bside hustle\b"
+            r"|\${3,}|\b(?:earn|make|verdiene?n?) (?:\w+ )?(?:money|cash|geld)\b|\b(?:quick|easy|fast) (?:money|cash)\b"
+            r"|\bschnelles geld\b|\bearn \S+ fast\b",
         ),
         (
             "crypto_bait",
