@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, text
-from sqlalchemy.dialects.postgresql import insert
-
 from agency import db
 from agency.channels.connectors.base import PlatformItem
 from agency.channels.models import Channel
-from agency.inbox.classify import classify
-from agency.inbox.models import Interaction, Status
+from agency.inbox.classify import Classification, classify_many
+from agency.inbox.models import Status
 from agency.inbox.signals import interactions_received
 
 _MAX_TEXT = 20_000
@@ -53,10 +50,8 @@ def _version(item: PlatformItem):
     return (item.updated_at or item.created_at, item.is_deleted)
 
 
-def _row(channel: Channel, item: PlatformItem, default_language: str,
+def _row(channel: Channel, item: PlatformItem, text: str, result: Classification,
          history_before: datetime | None) -> dict[str, Any]:
-    text = (item.text or "")[:_MAX_TEXT]
-    result = classify(text, rating=item.rating, default_language=default_language)
     historical = history_before is not None and item.created_at < history_before
     if result.is_spam:
         status = Status.SPAM
@@ -95,53 +90,61 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
     items = _newest(items)
     if not items:
         return result
-    rows = [_row(channel, item, default_language, history_before) for item in items]
-    stmt = insert(Interaction)
-    excluded = stmt.excluded
-    changed = (
-        (Interaction.text.is_distinct_from(excluded.text))
-        | (Interaction.is_deleted.is_distinct_from(excluded.is_deleted))
-        | (Interaction.rating.is_distinct_from(excluded.rating))
-        | (Interaction.platform_updated_at.is_distinct_from(excluded.platform_updated_at))
-    )
-    stmt = stmt.on_conflict_do_update(
-        constraint="uq_interactions_channel_external",
-        set_={
-            "text": excluded.text, "rating": excluded.rating, "is_deleted": excluded.is_deleted,
-            "platform_updated_at": excluded.platform_updated_at, "permalink": excluded.permalink,
-            "context_text": func.coalesce(excluded.context_text, Interaction.context_text),
-            "sentiment_score": excluded.sentiment_score, "sentiment_label": excluded.sentiment_label,
-            "language": excluded.language, "is_question": excluded.is_question,
-        },
-        where=changed,
-    ).returning(Interaction.id, literal_column("xmax = 0").label("inserted"))
-    returned = db.session.execute(stmt, rows).all()
-    inserted_ids = [row.id for row in returned if row.inserted]
+    texts = [(item.text or "")[:_MAX_TEXT] for item in items]
+    results = classify_many(texts, ratings=[item.rating for item in items], default_language=default_language)
+    rows = [_row(channel, item, text, result, history_before)
+            for item, text, result in zip(items, texts, results, strict=True)]
+    returned = _upsert(rows)
+    inserted_ids = [row_id for row_id, inserted in returned if inserted]
     result.inserted = len(inserted_ids)
     result.updated = len(returned) - result.inserted
     result.unchanged = len(rows) - len(returned)
-    if returned:
-        _link_parents([row.id for row in returned])
     if inserted_ids:
         interactions_received.send(channel, interaction_ids=inserted_ids)
     return result
 
 
-_LINK_CHILDREN_TO_PARENTS = text("""
-    UPDATE interactions AS c SET parent_id = p.id
-    FROM interactions AS p
-    WHERE c.id = ANY(:ids) AND c.parent_id IS NULL AND c.parent_external_id IS NOT NULL
-      AND p.channel_id = c.channel_id AND p.external_id = c.parent_external_id
-""")
-# A reply can arrive before its parent (webhooks, paging order): link it when the parent comes.
-_LINK_PARENTS_TO_WAITING_CHILDREN = text("""
-    UPDATE interactions AS c SET parent_id = p.id
-    FROM interactions AS p
-    WHERE p.id = ANY(:ids) AND c.channel_id = p.channel_id AND c.parent_external_id = p.external_id
-      AND c.parent_id IS NULL
-""")
+_COLUMNS = (
+    "agency_id", "workspace_id", "channel_id", "platform", "external_id", "kind", "parent_external_id",
+    "thread_external_id", "context_text", "context_url", "author_name", "author_external_id", "text", "rating",
+    "permalink", "platform_created_at", "platform_updated_at", "is_deleted", "is_own", "extra", "status",
+    "language", "sentiment_score", "sentiment_label", "is_question", "is_spam", "is_opportunity",
+)
+# Re-deliveries update only what the platform owns (text, rating, deletion, edit time, classification of
+# the new text) and only when something changed; workflow fields set by people are never touched.
+# Built from the constant column list above; every value is a parameter.
+_UPSERT_SQL = (
+    f"INSERT INTO interactions ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT ON CONSTRAINT uq_interactions_channel_external DO UPDATE SET "
+    "text = excluded.text, rating = excluded.rating, is_deleted = excluded.is_deleted, "
+    "platform_updated_at = excluded.platform_updated_at, permalink = excluded.permalink, "
+    "context_text = coalesce(excluded.context_text, interactions.context_text), "
+    "sentiment_score = excluded.sentiment_score, sentiment_label = excluded.sentiment_label, "
+    "language = excluded.language, is_question = excluded.is_question "
+    "WHERE interactions.text IS DISTINCT FROM excluded.text "
+    "OR interactions.is_deleted IS DISTINCT FROM excluded.is_deleted "
+    "OR interactions.rating IS DISTINCT FROM excluded.rating "
+    "OR interactions.platform_updated_at IS DISTINCT FROM excluded.platform_updated_at "
+    "RETURNING id, (xmax = 0)"
+)
 
 
-def _link_parents(ids: list[int]) -> None:
-    db.session.execute(_LINK_CHILDREN_TO_PARENTS, {"ids": ids})
-    db.session.execute(_LINK_PARENTS_TO_WAITING_CHILDREN, {"ids": ids})
+def _upsert(rows: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+    """Upsert through psycopg's executemany (pipeline mode, one short cached statement).
+
+    SQLAlchemy's multi-row VALUES would be a statement too long for psycopg's query cache,
+    re-parsed on every page; this is several times faster for the same SQL semantics.
+    Returns (id, inserted) for rows inserted or changed.
+    """
+    from psycopg.types.json import Jsonb
+
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    params = [tuple(Jsonb(row[c]) if c == "extra" else row[c] for c in _COLUMNS) for row in rows]
+    cursor.executemany(_UPSERT_SQL, params, returning=True)
+    returned: list[tuple[int, bool]] = []
+    while True:
+        returned.extend(cursor.fetchall())
+        if not cursor.nextset():
+            break
+    cursor.close()
+    return returned

@@ -9,7 +9,10 @@ lost, and re-fetched items are deduplicated by the upsert.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 from flask import current_app
@@ -17,7 +20,7 @@ from flask import current_app
 from agency import db
 from agency.channels import services as channel_services
 from agency.channels.connectors import get_connector
-from agency.channels.connectors.base import AuthExpired, ConnectorError, RateLimited, TransientError
+from agency.channels.connectors.base import AuthExpired, ConnectorError, RateLimited, SyncPage, TransientError
 from agency.channels.models import Channel, ChannelStatus, Platform
 from agency.channels.queries import due_channels
 from agency.inbox.ingest import IngestResult, ingest_items
@@ -62,6 +65,50 @@ class _ChannelLock:
             redis.delete(self.key)
 
 
+class _Prefetch:
+    """Fetch the next page in a thread while the current one is stored (at most ``depth`` ahead).
+
+    Only stored pages move the committed cursor, so a page fetched ahead and lost in a crash
+    is simply fetched again.
+    """
+
+    _DONE = object()
+
+    def __init__(self, pages: Iterator[SyncPage], depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(pages,), daemon=True, name="sync-prefetch")
+        self._thread.start()
+
+    def _run(self, pages: Iterator[SyncPage]) -> None:
+        try:
+            for page in pages:
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(page, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            self._queue.put(self._DONE)
+        except BaseException as exc:  # handed to the consumer, which records it on the channel
+            self._queue.put(exc)
+
+    def __iter__(self) -> Iterator[SyncPage]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
     """Sync one channel now, committing after every page; returns what was stored.
 
@@ -80,8 +127,9 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
         log.info("channel %s is already syncing; skipped", channel.id)
         return total
     pages = 0
+    prefetch = _Prefetch(connector.iter_pages(channel.sync_cursor, since))
     try:
-        for page in connector.iter_pages(channel.sync_cursor, since):
+        for page in prefetch:
             history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
             total += ingest_items(channel, page.items, default_language=workspace_language,
                                   history_before=history_before)
@@ -112,6 +160,7 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
         log.exception("sync of channel %s failed", channel.id)
         channel_services.record_failure(channel, db.utcnow(), f"Internal error ({type(err).__name__})")
     finally:
+        prefetch.close()
         db.session.commit()
         lock.release()
     return total

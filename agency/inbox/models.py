@@ -70,9 +70,10 @@ class Interaction(db.WorkspaceMixin, db.Base):
         Index("ix_interactions_ws_open", "workspace_id", "status", sql("platform_created_at DESC"),
               postgresql_where=sql("status in ('new','open','waiting')")),
         Index("ix_interactions_author", "workspace_id", "author_external_id"),
-        Index("ix_interactions_parent", "parent_id"),
-        Index("ix_interactions_waiting_children", "channel_id", "parent_external_id",
-              postgresql_where=sql("parent_external_id is not null and parent_id is null")),
+        # Threads are (channel, parent_external_id / thread_external_id): replies of an item are found here.
+        Index("ix_interactions_children", "channel_id", "parent_external_id",
+              postgresql_where=sql("parent_external_id is not null")),
+        Index("ix_interactions_thread", "channel_id", "thread_external_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -81,8 +82,6 @@ class Interaction(db.WorkspaceMixin, db.Base):
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("interactions.id", ondelete="SET NULL"), nullable=True)
     parent_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     thread_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     context_text: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -78,7 +78,6 @@ def upgrade() -> None:
     sa.Column('platform', sa.String(length=32), nullable=False),
     sa.Column('external_id', sa.String(length=255), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('parent_id', sa.BigInteger(), nullable=True),
     sa.Column('parent_external_id', sa.String(length=255), nullable=True),
     sa.Column('thread_external_id', sa.String(length=255), nullable=True),
     sa.Column('context_text', sa.Text(), nullable=True),
@@ -115,7 +114,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_interactions_agency_id_agencies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_interactions_assignee_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_interactions_channel_id_channels'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['parent_id'], ['interactions.id'], name=op.f('fk_interactions_parent_id_interactions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_interactions_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interactions')),
     sa.UniqueConstraint('channel_id', 'external_id', name='uq_interactions_channel_external')
@@ -124,8 +122,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_interactions_assignee_id'), 'interactions', ['assignee_id'], unique=False)
     op.create_index('ix_interactions_author', 'interactions', ['workspace_id', 'author_external_id'], unique=False)
     op.create_index(op.f('ix_interactions_channel_id'), 'interactions', ['channel_id'], unique=False)
-    op.create_index('ix_interactions_parent', 'interactions', ['parent_id'], unique=False)
-    op.create_index('ix_interactions_waiting_children', 'interactions', ['channel_id', 'parent_external_id'], unique=False, postgresql_where=sa.text('parent_external_id is not null and parent_id is null'))
+    op.create_index('ix_interactions_children', 'interactions', ['channel_id', 'parent_external_id'], unique=False, postgresql_where=sa.text('parent_external_id is not null'))
+    op.create_index('ix_interactions_thread', 'interactions', ['channel_id', 'thread_external_id'], unique=False)
     op.create_index(op.f('ix_interactions_workspace_id'), 'interactions', ['workspace_id'], unique=False)
     op.create_index('ix_interactions_ws_open', 'interactions', ['workspace_id', 'status', sa.literal_column('platform_created_at DESC')], unique=False, postgresql_where=sa.text("status in ('new','open','waiting')"))
     op.create_index('ix_interactions_ws_time', 'interactions', ['workspace_id', sa.literal_column('platform_created_at DESC'), sa.literal_column('id DESC')], unique=False)
@@ -135,8 +133,8 @@ def downgrade() -> None:
     op.drop_index('ix_interactions_ws_time', table_name='interactions')
     op.drop_index('ix_interactions_ws_open', table_name='interactions', postgresql_where=sa.text("status in ('new','open','waiting')"))
     op.drop_index(op.f('ix_interactions_workspace_id'), table_name='interactions')
-    op.drop_index('ix_interactions_waiting_children', table_name='interactions', postgresql_where=sa.text('parent_external_id is not null and parent_id is null'))
-    op.drop_index('ix_interactions_parent', table_name='interactions')
+    op.drop_index('ix_interactions_thread', table_name='interactions')
+    op.drop_index('ix_interactions_children', table_name='interactions', postgresql_where=sa.text('parent_external_id is not null'))
     op.drop_index(op.f('ix_interactions_channel_id'), table_name='interactions')
     op.drop_index('ix_interactions_author', table_name='interactions')
     op.drop_index(op.f('ix_interactions_assignee_id'), table_name='interactions')

@@ -440,3 +440,14 @@ def test_throughput_is_enough_for_ingest() -> None:
     # The bench measures the real number (several thousand per second); this only guards
     # against an order-of-magnitude regression on a busy CI machine.
     assert rate >= 500
+
+
+def test_classify_many_agrees_with_classify():
+    from agency.inbox.classify import classify_many
+
+    rows = _load("labelled.jsonl")
+    texts = [r["text"] for r in rows]
+    ratings = [r.get("rating") for r in rows]
+    batch = classify_many(texts, ratings=ratings, default_language="de")
+    single = [classify(t, rating=r, default_language="de") for t, r in zip(texts, ratings, strict=True)]
+    assert batch == single

@@ -27,6 +27,7 @@ __all__ = [
     "NEUTRAL_BAND",
     "Classification",
     "classify",
+    "classify_many",
     "detect_language",
     "is_question",
     "score_sentiment",
@@ -96,6 +97,23 @@ def spam_check(text: str, recent_texts_by_author: Sequence[str] = ()) -> tuple[b
     return _spam.check_cleaned(clean(text), recent_texts_by_author)
 
 
+def classify_many(
+    texts: Sequence[str],
+    *,
+    ratings: Sequence[int | None] | None = None,
+    default_language: str = "de",
+) -> list[Classification]:
+    """Classify a batch (a sync page): the same results as ``classify`` for each, faster.
+
+    Language detection of the whole batch runs on every core at once (lingua's parallel API).
+    """
+    cleaned = [clean(t) for t in texts]
+    languages = _language.detect_many_cleaned(cleaned, _lang(default_language))
+    ratings = ratings if ratings is not None else [None] * len(texts)
+    return [_classify_cleaned(text, language, rating, ())
+            for text, language, rating in zip(cleaned, languages, ratings, strict=True)]
+
+
 def classify(
     text: str,
     *,
@@ -110,6 +128,11 @@ def classify(
     """
     cleaned = clean(text)
     language = _language.detect_cleaned(cleaned, _lang(default_language))
+    return _classify_cleaned(cleaned, language, rating, recent_texts_by_author)
+
+
+def _classify_cleaned(cleaned: str, language: str, rating: int | None,
+                      recent_texts_by_author: Sequence[str]) -> Classification:
     question = _questions.is_question_cleaned(cleaned)
     score = _sentiment.text_score(cleaned, _lang(language), question=question)
     score = round(_sentiment.combine_with_rating(score, rating), 4)

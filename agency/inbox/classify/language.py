@@ -330,8 +330,46 @@ def _code(lang: object) -> str:
     return {"GERMAN": "de", "ENGLISH": "en"}.get(name, "other")
 
 
+class _Pending:
+    """A text the cheap rules could not settle: lingua decides, then ``_finish`` applies the overrides."""
+
+    __slots__ = ("body", "de_hits", "default", "en_hits", "words")
+
+    def __init__(self, body: str, words: int, de_hits: int, en_hits: int, default: str) -> None:
+        self.body, self.words, self.de_hits, self.en_hits, self.default = body, words, de_hits, en_hits, default
+
+
+def _finish(pending: _Pending, best: object | None) -> str:
+    if best is None:
+        return pending.default
+    if pending.words <= 8 and max(pending.de_hits, pending.en_hits) >= 2 and min(pending.de_hits, pending.en_hits) == 0:
+        # Denglisch ("Der Support ist echt next level") and short colloquial German trip the
+        # n-gram model; in a short text, function words of only one language don't lie.
+        return "de" if pending.de_hits else "en"
+    return _code(best)
+
+
+def detect_many_cleaned(texts: list[str], default: str = "de") -> list[str]:
+    """detect_cleaned for a batch: the texts that need lingua go to it at once, on every core."""
+    results: list[str | _Pending] = [_settle(text, default) for text in texts]
+    pending = [(i, r) for i, r in enumerate(results) if isinstance(r, _Pending)]
+    if pending:
+        found = _detector().detect_languages_in_parallel_of([p.body for _i, p in pending])
+        for (i, p), best in zip(pending, found, strict=True):
+            results[i] = _finish(p, best)
+    return results  # type: ignore[return-value]
+
+
 def detect_cleaned(text: str, default: str = "de") -> str:
     """detect_language for text already passed through ``clean``."""
+    settled = _settle(text, default)
+    if isinstance(settled, _Pending):
+        return _finish(settled, _detector().detect_language_of(settled.body))
+    return settled
+
+
+def _settle(text: str, default: str) -> str | _Pending:
+    """The language when cheap rules decide it, else what lingua needs to decide."""
     # Hashtag words stay ("#gewinnspiel" is German); @handles and links say nothing.
     body = _MENTION_RE.sub(" ", URL_RE.sub(" ", text[:_MAX_DETECT_CHARS])).replace("#", " ")
     words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(body)]
@@ -350,16 +388,7 @@ def detect_cleaned(text: str, default: str = "de") -> str:
             return "en"
         if letters < 8:
             return default  # "ok", "Top", "Super": every language
-    detector = _detector()
-    best = detector.detect_language_of(body)
-    if best is None:
-        return default
-    code = _code(best)
-    if len(words) <= 8 and max(de_hits, en_hits) >= 2 and min(de_hits, en_hits) == 0:
-        # Denglisch ("Der Support ist echt next level") and short colloquial German trip the
-        # n-gram model; in a short text, function words of only one language don't lie.
-        return "de" if de_hits else "en"
-    return code
+    return _Pending(body, len(words), de_hits, en_hits, default)
 
 
 def detect(text: str, default: str = "de") -> str:
