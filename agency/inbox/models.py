@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import text as sql
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency import db
@@ -53,6 +54,13 @@ class Priority(enum.StrEnum):
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 
+SEARCH_CONFIG_SQL = ("(CASE language WHEN 'de' THEN 'german'::regconfig WHEN 'en' THEN 'english'::regconfig "
+                     "ELSE 'simple'::regconfig END)")
+SEARCH_VECTOR_SQL = (
+    f"setweight(to_tsvector({SEARCH_CONFIG_SQL}, coalesce(text, '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(author_name, '')), 'B')"
+)
+
 
 class Interaction(db.WorkspaceMixin, db.Base):
     """One item from a platform, with the workflow fields the inbox works with."""
@@ -74,6 +82,11 @@ class Interaction(db.WorkspaceMixin, db.Base):
         Index("ix_interactions_children", "channel_id", "parent_external_id",
               postgresql_where=sql("parent_external_id is not null")),
         Index("ix_interactions_thread", "channel_id", "thread_external_id"),
+        Index("ix_interactions_search", "search_vector", postgresql_using="gin"),
+        Index("ix_interactions_ws_due", "workspace_id", "sla_due_at",
+              postgresql_where=sql("status in ('new','open','waiting') and sla_due_at is not null")),
+        Index("ix_interactions_due_scan", "sla_due_at",
+              postgresql_where=sql("status in ('new','open','waiting') and sla_due_at is not null")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -111,3 +124,87 @@ class Interaction(db.WorkspaceMixin, db.Base):
     is_spam: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
     is_opportunity: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
     handled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The customer wrote and waits for us since (None when the last word was ours).
+    awaiting_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_reply_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    # SLA (kept by agency.sla; stored here so the inbox can sort and filter by them with an index).
+    first_response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    first_responded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sla_due_at: Mapped[datetime | None] = mapped_column(nullable=True)  # the earliest open target ("burns first")
+    sla_state: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    sla_paused_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    sla_pause_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    # Full-text search in the item's language (German or English stemming; "simple" otherwise), plus the
+    # author's name. Kept by PostgreSQL itself.
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), nullable=True, deferred=True)
+
+
+class Reply(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A reply written by staff and sent to the platform by a job (at most once)."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        CheckConstraint("status in ('queued','sending','sent','failed')", name="status_known"),
+        Index("ix_replies_interaction", "interaction_id", "created_at"),
+        Index("ix_replies_pending", "status", postgresql_where=sql("status in ('queued','sending')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Set before the first platform call: a retry then first looks for a reply sent after this time.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    use_human_agent_tag: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+
+
+class Note(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """An internal note on an interaction: staff only, never sent."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_interaction", "interaction_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SavedView(db.TenantMixin, db.TimestampMixin, db.Base):
+    """A user's named inbox filter."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_views_user_name"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class InboxRule(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A workspace rule applied on ingest: conditions → auto-tag, auto-assign, set priority."""
+
+    __tablename__ = "inbox_rules"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql("true"))
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actions: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -9,3 +9,11 @@ _signals = Namespace()
 
 # sender: the Channel; kwargs: interaction_ids (list[int]) of newly stored interactions.
 interactions_received = _signals.signal("interactions-received")
+
+# sender: the Interaction; kwargs: reply (the Reply, status "sent", sent_at set). Sent after the platform
+# confirmed a staff reply; notes never send it.
+reply_sent = _signals.signal("reply-sent")
+
+# sender: the Interaction; kwargs: fields (set[str]) that people changed (status, priority, snoozed_until,
+# assignee_id, kind...). The SLA engine recomputes due times on priority and pause changes.
+interaction_changed = _signals.signal("interaction-changed")

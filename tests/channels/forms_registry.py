@@ -1,7 +1,6 @@
-"""POST routes of the later domains, for tests/accounts/test_forms.py's classification check.
+"""POST routes of the channels and webhooks, for tests/accounts/test_forms.py's classification check.
 
-FORMS are posted with bad input by their own domain tests (named here); ACTIONS are
-buttons without user input.
+FORMS are posted with bad input by the tests named here; ACTIONS are buttons without user input.
 """
 
 FORMS = {
