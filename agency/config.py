@@ -60,6 +60,8 @@ class Config:
     login_limit_ip: str = "30 per 10 minutes"
     login_limit_account: str = "8 per 15 minutes"
     session_lifetime_hours: int = 12
+    # (connect, read) seconds for every call to a platform
+    platform_timeout: tuple[float, float] = (5.0, 30.0)
     max_content_length: int = 4 * 1024 * 1024
     testing: bool = False
     extra: dict = field(default_factory=dict)

@@ -248,9 +248,10 @@ def csrf_token(client, path: str = "/login") -> str:
 
 
 def login(client, user, password: str = TEST_PASSWORD):
+    email = user.email  # read before the commit below may expire it
     db.session.commit()  # make the factories' rows visible to the request (a savepoint release)
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

@@ -22,4 +22,6 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("agency.workspace_links", []).extend([
         {"endpoint": "inbox.index", "label": _l("Inbox")},
         {"endpoint": "channels.index", "label": _l("Channels")},
+        {"endpoint": "inbox.rules", "label": _l("Rules"), "permission": "channels.manage"},
     ])
+    app.extensions.setdefault("agency.nav", []).insert(0, (_l("Inbox"), "inbox.all_inboxes", "inbox.work"))

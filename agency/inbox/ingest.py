@@ -72,7 +72,8 @@ def _row(channel: Channel, item: PlatformItem, text: str, result: Classification
         "permalink": (item.permalink or None) and item.permalink[:1000],
         "platform_created_at": item.created_at, "platform_updated_at": item.updated_at,
         "is_deleted": item.is_deleted, "is_own": item.is_own, "extra": item.extra or {},
-        "status": status, "language": result.language, "sentiment_score": result.sentiment_score,
+        "status": status, "awaiting_since": item.created_at if status == Status.NEW else None,
+        "language": result.language, "sentiment_score": result.sentiment_score,
         "sentiment_label": result.sentiment_label, "is_question": result.is_question, "is_spam": result.is_spam,
         "is_opportunity": (result.sentiment_label == "positive" and not result.is_spam and not item.is_own
                            and not item.is_deleted and not historical),
@@ -100,6 +101,9 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
     result.updated = len(returned) - result.inserted
     result.unchanged = len(rows) - len(returned)
     if inserted_ids:
+        from agency.inbox.services import apply_rules
+
+        apply_rules(channel.workspace_id, inserted_ids)  # before the SLA engine reads the priority
         interactions_received.send(channel, interaction_ids=inserted_ids)
     return result
 
@@ -108,7 +112,7 @@ _COLUMNS = (
     "agency_id", "workspace_id", "channel_id", "platform", "external_id", "kind", "parent_external_id",
     "thread_external_id", "context_text", "context_url", "author_name", "author_external_id", "text", "rating",
     "permalink", "platform_created_at", "platform_updated_at", "is_deleted", "is_own", "extra", "status",
-    "language", "sentiment_score", "sentiment_label", "is_question", "is_spam", "is_opportunity",
+    "language", "sentiment_score", "sentiment_label", "is_question", "is_spam", "is_opportunity", "awaiting_since",
 )
 # Re-deliveries update only what the platform owns (text, rating, deletion, edit time, classification of
 # the new text) and only when something changed; workflow fields set by people are never touched.

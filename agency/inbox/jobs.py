@@ -119,7 +119,7 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
     total = IngestResult()
     now = db.utcnow()
     connector = get_connector(channel.platform, base_url_for(channel.platform), channel.external_account_id,
-                              channel.access_token)
+                              channel.access_token, timeout=current_app.config["AGENCY"].platform_timeout)
     since = now - timedelta(days=channel.backfill_days)
     workspace_language = _workspace_language(channel)
     lock = _ChannelLock(channel.id)

@@ -1,14 +1,23 @@
-"""Reads for the inbox: lists per workspace and the dashboard's numbers."""
+"""Reads for the inbox: filtered, keyset-paginated lists across workspaces; counts; threads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from agency import db
-from agency.inbox.models import OPEN_STATUSES, Interaction
+from agency.inbox.models import OPEN_STATUSES, Interaction, Kind, Note, Priority, Reply, SavedView
+
+PAGE_SIZE = 50
+SORTS = ("newest", "oldest", "due")
+STATUS_FILTERS = ("open", "new", "waiting", "replied", "closed", "ignored", "spam", "snoozed", "all")
+SLA_STATES = ("on_track", "at_risk", "breached", "met", "missed")
+SENTIMENTS = ("negative", "neutral", "positive")
+LANGUAGES = ("de", "en", "other")
 
 
 @dataclass
@@ -27,7 +36,7 @@ def dashboard_counts(user_id: int, workspace_ids: list[int]) -> dict[int, Dashbo
             func.count(),
             func.count().filter(Interaction.assignee_id.is_(None)),
             func.count().filter(Interaction.assignee_id == user_id),
-            func.min(case((Interaction.is_own.is_(False), Interaction.platform_created_at))),
+            func.min(Interaction.awaiting_since),
         )
         .where(Interaction.workspace_id.in_(workspace_ids), Interaction.status.in_(OPEN_STATUSES),
                Interaction.is_deleted.is_(False))
@@ -37,17 +46,260 @@ def dashboard_counts(user_id: int, workspace_ids: list[int]) -> dict[int, Dashbo
             for ws, open_, unassigned, mine, oldest in db.session.execute(stmt).all()}
 
 
-def recent_interactions(workspace_id: int, *, before: tuple[datetime, int] | None = None,
-                        limit: int = 50) -> list[Interaction]:
-    """Newest first, keyset-paginated on (platform time, id)."""
-    stmt = select(Interaction).where(Interaction.workspace_id == workspace_id)
-    if before is not None:
-        stmt = stmt.where(func.row(Interaction.platform_created_at, Interaction.id) < func.row(*before))
-    stmt = stmt.order_by(Interaction.platform_created_at.desc(), Interaction.id.desc()).limit(limit)
-    return list(db.session.scalars(stmt))
-
-
 def counts_per_channel(workspace_id: int) -> dict[int, int]:
     stmt = (select(Interaction.channel_id, func.count()).where(Interaction.workspace_id == workspace_id)
             .group_by(Interaction.channel_id))
     return {channel_id: n for channel_id, n in db.session.execute(stmt).all() if channel_id is not None}
+
+
+# --- the list ------------------------------------------------------------------------------
+
+@dataclass
+class InboxFilter:
+    """What the list shows; parsed from query parameters (unknown values are ignored, never errors)."""
+
+    workspace_ids: list[int] = field(default_factory=list)
+    channel_id: int | None = None
+    kind: str | None = None
+    status: str = "open"
+    assignee: str | None = None  # "mine", "unassigned" or a user id
+    priority: str | None = None
+    sentiment: str | None = None
+    language: str | None = None
+    tag: str | None = None
+    q: str | None = None
+    sla: str | None = None
+    sort: str = "newest"
+
+    @classmethod
+    def from_args(cls, args, visible_ids: set[int], *, workspace_id: int | None = None) -> InboxFilter:
+        def one(name, allowed=None, maxlen=100):
+            value = (args.get(name) or "").strip()[:maxlen]
+            if not value or (allowed is not None and value not in allowed):
+                return None
+            return value
+
+        wanted = [int(w) for w in args.getlist("workspace") if str(w).isdigit()] if workspace_id is None else []
+        ids = sorted(visible_ids & set(wanted)) if wanted else sorted(visible_ids)
+        if workspace_id is not None:
+            ids = [workspace_id] if workspace_id in visible_ids else []
+        channel = one("channel")
+        assignee = one("assignee")
+        if assignee not in (None, "mine", "unassigned") and not assignee.isdigit():
+            assignee = None
+        return cls(
+            workspace_ids=ids, channel_id=int(channel) if channel and channel.isdigit() else None,
+            kind=one("kind", set(Kind)), status=one("status", STATUS_FILTERS) or "open", assignee=assignee,
+            priority=one("priority", set(Priority)), sentiment=one("sentiment", SENTIMENTS),
+            language=one("language", LANGUAGES), tag=one("tag", maxlen=40), q=one("q", maxlen=200),
+            sla=one("sla", SLA_STATES), sort=one("sort", SORTS) or "newest")
+
+    def as_args(self, *, include_workspaces: bool = True) -> dict[str, str]:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "workspace_ids":
+                continue
+            if value not in (None, "") and not (f.name == "status" and value == "open") \
+                    and not (f.name == "sort" and value == "newest"):
+                out[f.name.replace("_id", "")] = str(value)
+        return out
+
+
+def _search_condition(q: str):
+    # The vector holds German stems for German items, English for English ones: match either.
+    query = (func.websearch_to_tsquery(literal("german", REGCONFIG), q)
+             .op("||")(func.websearch_to_tsquery(literal("english", REGCONFIG), q))
+             .op("||")(func.websearch_to_tsquery(literal("simple", REGCONFIG), q)))
+    return Interaction.search_vector.op("@@")(query)
+
+
+def filtered(flt: InboxFilter, user_id: int, *, now: datetime | None = None) -> Select:
+    """The list's SELECT for a filter (without order and limit)."""
+    now = now or db.utcnow()
+    stmt = select(Interaction).where(Interaction.workspace_id.in_(flt.workspace_ids or [-1]))
+    status = flt.status
+    if status == "open":
+        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES),
+                          or_(Interaction.snoozed_until.is_(None), Interaction.snoozed_until <= now))
+    elif status == "snoozed":
+        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES), Interaction.snoozed_until > now)
+    elif status != "all":
+        stmt = stmt.where(Interaction.status == status)
+    if flt.channel_id:
+        stmt = stmt.where(Interaction.channel_id == flt.channel_id)
+    if flt.kind:
+        stmt = stmt.where(Interaction.kind == flt.kind)
+    if flt.assignee == "mine":
+        stmt = stmt.where(Interaction.assignee_id == user_id)
+    elif flt.assignee == "unassigned":
+        stmt = stmt.where(Interaction.assignee_id.is_(None))
+    elif flt.assignee:
+        stmt = stmt.where(Interaction.assignee_id == int(flt.assignee))
+    if flt.priority:
+        stmt = stmt.where(Interaction.priority == flt.priority)
+    if flt.sentiment:
+        stmt = stmt.where(Interaction.sentiment_label == flt.sentiment)
+    if flt.language:
+        stmt = stmt.where(Interaction.language == flt.language)
+    if flt.tag:
+        stmt = stmt.where(Interaction.tags.contains([flt.tag.lower()]))
+    if flt.sla:
+        stmt = stmt.where(Interaction.sla_state == flt.sla)
+    if flt.q:
+        stmt = stmt.where(_search_condition(flt.q))
+    return stmt
+
+
+_FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+
+
+def _sort_keys(sort: str):
+    if sort == "due":
+        return (func.coalesce(Interaction.sla_due_at, literal(_FAR_FUTURE)), Interaction.id), "asc"
+    if sort == "oldest":
+        return (Interaction.platform_created_at, Interaction.id), "asc"
+    return (Interaction.platform_created_at, Interaction.id), "desc"
+
+
+def encode_cursor(when: datetime | None, row_id: int) -> str:
+    raw = f"{(when or _FAR_FUTURE).isoformat()}|{row_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None) -> tuple[datetime, int] | None:
+    if not token or len(token) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        when, row_id = raw.split("|")
+        return datetime.fromisoformat(when), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    items: list[Interaction]
+    next_cursor: str | None
+
+
+def list_page(flt: InboxFilter, user_id: int, *, after: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """One page of the list, keyset-paginated (stable under new arrivals, fast on page 50)."""
+    (key, tiebreak), direction = _sort_keys(flt.sort)
+    stmt = filtered(flt, user_id)
+    cursor = decode_cursor(after)
+    if cursor is not None:
+        pair = tuple_(key, tiebreak)
+        stmt = stmt.where(pair < tuple_(*cursor) if direction == "desc" else pair > tuple_(*cursor))
+    order = (key.desc(), tiebreak.desc()) if direction == "desc" else (key.asc(), tiebreak.asc())
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        when = last.sla_due_at if flt.sort == "due" else last.platform_created_at
+        next_cursor = encode_cursor(when, last.id)
+    return Page(rows, next_cursor)
+
+
+def filter_counts(flt: InboxFilter, user_id: int) -> dict[str, int]:
+    """Counts for the sidebar, within the selected workspaces (other filters aside)."""
+    now = db.utcnow()
+    is_open = and_(Interaction.status.in_(OPEN_STATUSES),
+                   or_(Interaction.snoozed_until.is_(None), Interaction.snoozed_until <= now))
+    stmt = select(
+        func.count().filter(is_open),
+        func.count().filter(is_open, Interaction.assignee_id == user_id),
+        func.count().filter(is_open, Interaction.assignee_id.is_(None)),
+        func.count().filter(Interaction.status.in_(OPEN_STATUSES), Interaction.snoozed_until > now),
+        func.count().filter(is_open, Interaction.sla_state == "at_risk"),
+        func.count().filter(is_open, Interaction.sla_state == "breached"),
+        func.count().filter(is_open, Interaction.is_opportunity.is_(True)),
+    ).where(Interaction.workspace_id.in_(flt.workspace_ids or [-1]), Interaction.status.in_(OPEN_STATUSES))
+    open_, mine, unassigned, snoozed, at_risk, breached, opportunities = db.session.execute(stmt).one()
+    return {"open": open_, "mine": mine, "unassigned": unassigned, "snoozed": snoozed, "at_risk": at_risk,
+            "breached": breached, "opportunities": opportunities}
+
+
+def neighbours(flt: InboxFilter, user_id: int, current: Interaction) -> tuple[int | None, int | None]:
+    """The ids before and after ``current`` in the list (for j/k in the thread view)."""
+    (key, tiebreak), direction = _sort_keys(flt.sort)
+    value = current.sla_due_at if flt.sort == "due" else current.platform_created_at
+    value = value or _FAR_FUTURE
+    base = filtered(flt, user_id).with_only_columns(Interaction.id)
+    pair, here = tuple_(key, tiebreak), tuple_(literal(value), literal(current.id))
+    if direction == "desc":
+        older = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
+        newer = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
+        return db.session.scalar(newer), db.session.scalar(older)
+    later = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
+    earlier = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
+    return db.session.scalar(earlier), db.session.scalar(later)
+
+
+# --- a thread --------------------------------------------------------------------------------
+
+@dataclass
+class ThreadEntry:
+    """One line of the conversation: a platform item, or one of our queued/sent replies."""
+
+    at: datetime
+    interaction: Interaction | None = None
+    reply: Reply | None = None
+
+
+def thread(interaction: Interaction) -> list[ThreadEntry]:
+    """The conversation around ``interaction``: its thread on the platform plus our replies, by time."""
+    if interaction.thread_external_id:
+        same_channel = (Interaction.channel_id == interaction.channel_id if interaction.channel_id is not None
+                        else Interaction.channel_id.is_(None))
+        items = list(db.session.scalars(select(Interaction).where(
+            same_channel, Interaction.workspace_id == interaction.workspace_id,
+            Interaction.thread_external_id == interaction.thread_external_id,
+        ).order_by(Interaction.platform_created_at, Interaction.id).limit(200)))
+    else:
+        items = [interaction]
+    ids = [i.id for i in items]
+    replies = list(db.session.scalars(select(Reply).where(Reply.interaction_id.in_(ids)).order_by(Reply.created_at)))
+    sent_ids = {r.external_id for r in replies if r.external_id}
+    entries = [ThreadEntry(i.platform_created_at, interaction=i) for i in items
+               if not (i.is_own and i.external_id in sent_ids)]  # our sent reply shows once, as a reply
+    entries += [ThreadEntry(r.sent_at or r.created_at, reply=r) for r in replies]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def notes_of(interaction: Interaction) -> list[Note]:
+    return list(db.session.scalars(select(Note).where(Note.interaction_id == interaction.id).order_by(Note.created_at)))
+
+
+def author_history(interaction: Interaction, limit: int = 10) -> list[Interaction]:
+    """The same person's other interactions in this workspace, newest first."""
+    if not interaction.author_external_id:
+        return []
+    stmt = select(Interaction).where(
+        Interaction.workspace_id == interaction.workspace_id,
+        Interaction.author_external_id == interaction.author_external_id,
+        Interaction.id != interaction.id,
+    ).order_by(Interaction.platform_created_at.desc()).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def replied_by_others_since(interaction: Interaction, since: datetime, user_id: int) -> list[Reply]:
+    """Replies by colleagues created after ``since`` (the collision check before sending)."""
+    stmt = select(Reply).where(Reply.interaction_id == interaction.id, Reply.created_at > since,
+                               or_(Reply.author_id.is_(None), Reply.author_id != user_id))
+    return list(db.session.scalars(stmt))
+
+
+def saved_views(user_id: int) -> list[SavedView]:
+    return list(db.session.scalars(select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
+
+
+def tags_in_use(workspace_ids: list[int], limit: int = 30) -> list[str]:
+    tag = func.unnest(Interaction.tags).label("tag")
+    stmt = (select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
+                              Interaction.status.in_(OPEN_STATUSES)).group_by(tag)
+            .order_by(func.count().desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+

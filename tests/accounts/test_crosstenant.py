@@ -65,10 +65,15 @@ def _build(rule, world: World, resolvers) -> str:
 
 
 def _check(client, app, world, resolvers, who: str) -> list[str]:
+    from agency import db
+
+    # Build every URL first (resolvers create agency A's objects), and commit them: a request that
+    # answers 404 rolls its session back, which must not take the objects with it.
+    urls = [(rule, _build(rule, world, resolvers)) for rule in _object_rules(app)]
+    db.session.commit()
     token = csrf_token(client, "/profile")
     leaks = []
-    for rule in _object_rules(app):
-        url = _build(rule, world, resolvers)
+    for rule, url in urls:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             data = {"csrf_token": token} if method != "GET" else None
             response = client.open(url, method=method, data=data)
@@ -96,13 +101,16 @@ def test_harness_is_not_vacuous(app, world):
     resolvers = {**RESOLVERS, **extra_resolvers()}
     client = app.test_client()
     login(client, world.owner_a)
-    rules = list(_object_rules(app))
+    rules = [(rule, _build(rule, world, resolvers)) for rule in _object_rules(app)]
+    from agency import db
+
+    db.session.commit()
     assert len(rules) >= 5
     reachable = 0
-    for rule in rules:
+    for rule, url in rules:
         if "GET" not in rule.methods:
             continue
-        response = client.get(_build(rule, world, resolvers))
+        response = client.get(url)
         assert response.status_code != 404, rule.rule
         reachable += 1
     assert reachable >= 2

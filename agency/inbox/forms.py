@@ -1,0 +1,77 @@
+"""Forms of the inbox (Flask-WTF, CSRF on all)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+STATUS_LABELS = {"new": _l("New"), "open": _l("Open"), "waiting": _l("Waiting"), "replied": _l("Replied"),
+                 "closed": _l("Closed"), "ignored": _l("Ignored"), "spam": _l("Spam")}
+KIND_LABELS = {"comment": _l("Comment"), "reply": _l("Reply"), "direct_message": _l("Message"),
+               "review": _l("Review"), "mention": _l("Mention")}
+SNOOZE_CHOICES = [("1h", _l("1 hour")), ("3h", _l("3 hours")), ("tomorrow", _l("Tomorrow morning")),
+                  ("monday", _l("Next Monday")), ("wake", _l("Wake now"))]
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20_000)])
+    opened_at = HiddenField()
+    send_anyway = BooleanField(_l("Send anyway"))
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validators=[InputRequired()])
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField(_l("Priority"), choices=list(PRIORITY_LABELS.items()), validators=[InputRequired()])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assignee"), validators=[Optional()])
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Optional(), Length(max=1000)])
+
+
+class SnoozeForm(FlaskForm):
+    until = SelectField(_l("Snooze"), choices=SNOOZE_CHOICES, validators=[InputRequired()])
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(_l("Action"), choices=[
+        ("assign", _l("Assign to…")), ("unassign", _l("Unassign")), ("tag", _l("Add tag…")),
+        ("close", _l("Close")), ("reopen", _l("Reopen")), ("spam", _l("Mark as spam")), ("ignore", _l("Ignore")),
+        ("priority", _l("Set priority…"))], validators=[InputRequired()])
+    assignee = StringField(validators=[Optional(), Length(max=20)])
+    tags = StringField(validators=[Optional(), Length(max=200)])
+    priority = SelectField(choices=[("", "—"), *PRIORITY_LABELS.items()], validators=[Optional()])
+
+
+class SavedViewForm(FlaskForm):
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=80)])
+    query = HiddenField(validators=[Length(max=2000)])
+
+
+class RuleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    channel_id = SelectField(_l("Channel"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=[("", _l("any")), *KIND_LABELS.items()], validators=[Optional()])
+    text_contains = StringField(_l("Text contains (comma-separated, any)"), validators=[Optional(), Length(max=300)])
+    sentiment = SelectField(_l("Sentiment"), choices=[("", _l("any")), ("negative", _l("negative")),
+                                                      ("neutral", _l("neutral")), ("positive", _l("positive"))],
+                            validators=[Optional()])
+    rating_max = SelectField(_l("Rating at most"), choices=[("", _l("any"))] + [(str(i), "★" * i) for i in range(1, 6)],
+                             validators=[Optional()])
+    tag = StringField(_l("Then add tag"), validators=[Optional(), Length(max=40)])
+    assignee_id = SelectField(_l("Then assign to"), validators=[Optional()])
+    priority = SelectField(_l("Then set priority"), choices=[("", "—"), *PRIORITY_LABELS.items()],
+                           validators=[Optional()])

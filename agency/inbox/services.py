@@ -1,0 +1,315 @@
+"""Writes of the inbox workflow: assign, status, priority, tags, notes, snooze, bulk actions,
+saved views, rules. Every function takes the actor explicitly and flushes, never commits.
+People's changes send ``interaction_changed`` so the SLA engine can recompute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from agency import audit, db
+from agency.accounts.models import Membership, Role, User
+from agency.errors import ValidationError
+from agency.inbox.models import OPEN_STATUSES, InboxRule, Interaction, Note, Priority, SavedView, Status
+from agency.inbox.signals import interaction_changed
+
+MAX_TAGS = 20
+MAX_NOTE = 10_000
+_TAG_RE = re.compile(r"^[\w äöüÄÖÜß&+.-]{1,40}$")
+
+
+def _changed(interaction: Interaction, *fields: str) -> None:
+    db.session.flush()
+    interaction_changed.send(interaction, fields=set(fields))
+
+
+def can_work_on(user: User, workspace_id: int) -> bool:
+    if user.sees_all_workspaces:
+        return True
+    return db.session.scalar(select(Membership.id).where(Membership.user_id == user.id,
+                                                         Membership.workspace_id == workspace_id)) is not None
+
+
+def set_status(actor: User, interaction: Interaction, status: str) -> Interaction:
+    """Move an interaction to a status (close, reopen, ignore, spam…)."""
+    if status not in set(Status):
+        raise ValidationError(_("Unknown status."), "status")
+    if interaction.status == status:
+        return interaction
+    interaction.status = status
+    if status in (Status.CLOSED, Status.IGNORED, Status.SPAM, Status.REPLIED):
+        interaction.handled_at = interaction.handled_at or db.utcnow()
+        interaction.snoozed_until = None
+    elif status in OPEN_STATUSES:
+        interaction.handled_at = None
+    if status == Status.SPAM:
+        interaction.is_spam = True
+        interaction.is_opportunity = False
+    _changed(interaction, "status")
+    return interaction
+
+
+def assign(actor: User, interaction: Interaction, assignee: User | None) -> Interaction:
+    """Assign to a staff member who works in the interaction's workspace (None unassigns)."""
+    if assignee is not None and (
+            assignee.agency_id != interaction.agency_id or not assignee.is_active or not assignee.is_staff
+            or not can_work_on(assignee, interaction.workspace_id)):
+        raise ValidationError(_("Choose someone who works in this workspace."), "assignee")
+    new_id = assignee.id if assignee is not None else None
+    if interaction.assignee_id == new_id:
+        return interaction
+    interaction.assignee_id = new_id
+    if interaction.status == Status.NEW and new_id is not None:
+        interaction.status = Status.OPEN
+    _changed(interaction, "assignee_id")
+    return interaction
+
+
+def set_priority(actor: User, interaction: Interaction, priority: str) -> Interaction:
+    if priority not in set(Priority):
+        raise ValidationError(_("Unknown priority."), "priority")
+    if interaction.priority != priority:
+        interaction.priority = priority
+        _changed(interaction, "priority")
+    return interaction
+
+
+def normalise_tags(tags: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = " ".join(str(tag).split()).lower()
+        if not tag:
+            continue
+        if not _TAG_RE.fullmatch(tag):
+            raise ValidationError(_("Tags may contain letters, digits, spaces and & + . - (at most 40 characters)."),
+                                  "tags")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError(_("At most %(n)d tags.", n=MAX_TAGS), "tags")
+    return cleaned
+
+
+def set_tags(actor: User, interaction: Interaction, tags: Iterable[str]) -> Interaction:
+    interaction.tags = normalise_tags(tags)
+    _changed(interaction, "tags")
+    return interaction
+
+
+def add_tags(actor: User, interaction: Interaction, tags: Iterable[str]) -> Interaction:
+    return set_tags(actor, interaction, [*interaction.tags, *tags])
+
+
+def add_note(actor: User, interaction: Interaction, text: str) -> Note:
+    """An internal note: visible to staff, never sent to the platform, no effect on SLAs."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("The note is empty."), "text")
+    if len(text) > MAX_NOTE:
+        raise ValidationError(_("A note may have at most %(n)d characters.", n=MAX_NOTE), "text")
+    note = Note(agency_id=interaction.agency_id, workspace_id=interaction.workspace_id,
+                interaction_id=interaction.id, author_id=actor.id, text=text)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def snooze(actor: User, interaction: Interaction, until: datetime | None) -> Interaction:
+    """Hide until a time (the SLA clock pauses meanwhile); None wakes it now."""
+    now = db.utcnow()
+    if until is not None and until <= now:
+        raise ValidationError(_("Choose a time in the future."), "until")
+    interaction.snoozed_until = until
+    if until is not None and interaction.status == Status.NEW:
+        interaction.status = Status.OPEN
+    _changed(interaction, "snoozed_until")
+    return interaction
+
+
+BULK_ACTIONS = ("assign", "unassign", "tag", "close", "reopen", "spam", "ignore", "priority")
+
+
+def bulk(actor: User, interactions: list[Interaction], action: str, *, assignee: User | None = None,
+         tags: Iterable[str] = (), priority: str | None = None) -> int:
+    """Apply one action to many interactions (all already scoped to the actor); returns how many."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Unknown action."), "action")
+    if action == "tag":
+        tags = normalise_tags(tags)
+        if not tags:
+            raise ValidationError(_("Enter at least one tag."), "tags")
+    for interaction in interactions:
+        if action == "assign":
+            assign(actor, interaction, assignee)
+        elif action == "unassign":
+            assign(actor, interaction, None)
+        elif action == "tag":
+            add_tags(actor, interaction, tags)
+        elif action == "close":
+            set_status(actor, interaction, Status.CLOSED)
+        elif action == "reopen":
+            set_status(actor, interaction, Status.OPEN)
+        elif action == "spam":
+            set_status(actor, interaction, Status.SPAM)
+        elif action == "ignore":
+            set_status(actor, interaction, Status.IGNORED)
+        elif action == "priority":
+            set_priority(actor, interaction, priority or "")
+    return len(interactions)
+
+
+# --- saved views -------------------------------------------------------------------------
+
+SAVED_VIEW_KEYS = ("workspace", "channel", "kind", "status", "assignee", "priority", "sentiment", "language", "tag",
+                   "q", "sort", "sla")
+
+
+def save_view(actor: User, name: str, query: dict[str, Any]) -> SavedView:
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise ValidationError(_("Give the view a name of at most 80 characters."), "name")
+    clean = {k: str(v)[:200] for k, v in query.items() if k in SAVED_VIEW_KEYS and v not in (None, "")}
+    view = db.session.scalars(select(SavedView).where(SavedView.user_id == actor.id, SavedView.name == name)).first()
+    if view is None:
+        view = SavedView(agency_id=actor.agency_id, user_id=actor.id, name=name, query=clean)
+        db.session.add(view)
+    else:
+        view.query = clean
+    db.session.flush()
+    return view
+
+
+def delete_view(actor: User, view: SavedView) -> None:
+    if view.user_id != actor.id:
+        raise ValidationError(_("You can delete only your own views."))
+    db.session.delete(view)
+    db.session.flush()
+
+
+# --- rules ------------------------------------------------------------------------------
+
+RULE_CONDITIONS = ("channel_id", "kind", "text_contains", "sentiment", "rating_max", "rating_min", "language",
+                   "is_question")
+RULE_ACTIONS = ("tag", "assignee_id", "priority")
+
+
+def save_rule(actor: User, workspace, *, name: str, conditions: dict[str, Any], actions: dict[str, Any],
+              rule: InboxRule | None = None, is_active: bool = True) -> InboxRule:
+    """Create or update a workspace rule; validates conditions and actions."""
+    from agency.channels.models import Channel
+
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the rule a name of at most 120 characters."), "name")
+    conditions = {k: v for k, v in conditions.items() if k in RULE_CONDITIONS and v not in (None, "", [])}
+    actions = {k: v for k, v in actions.items() if k in RULE_ACTIONS and v not in (None, "", [])}
+    if not conditions:
+        raise ValidationError(_("A rule needs at least one condition."), "conditions")
+    if not actions:
+        raise ValidationError(_("A rule needs at least one action."), "actions")
+    if "channel_id" in conditions:
+        channel = db.session.get(Channel, int(conditions["channel_id"]))
+        if channel is None or channel.workspace_id != workspace.id:
+            raise ValidationError(_("Choose a channel of this workspace."), "channel_id")
+        conditions["channel_id"] = channel.id
+    if "assignee_id" in actions:
+        user = db.session.get(User, int(actions["assignee_id"]))
+        if user is None or user.agency_id != workspace.agency_id or not can_work_on(user, workspace.id):
+            raise ValidationError(_("Choose someone who works in this workspace."), "assignee_id")
+        actions["assignee_id"] = user.id
+    if "tag" in actions:
+        actions["tag"] = normalise_tags([actions["tag"]])[0]
+    if "priority" in actions and actions["priority"] not in set(Priority):
+        raise ValidationError(_("Unknown priority."), "priority")
+    if rule is None:
+        position = len(rules_of_workspace(workspace.id))
+        rule = InboxRule(agency_id=workspace.agency_id, workspace_id=workspace.id, position=position)
+        db.session.add(rule)
+    rule.name, rule.conditions, rule.actions, rule.is_active = name, conditions, actions, is_active
+    db.session.flush()
+    audit.record("inbox.rule_saved", agency_id=workspace.agency_id, actor=actor, obj=rule,
+                 details={"name": name, "conditions": conditions, "actions": actions})
+    return rule
+
+
+def delete_rule(actor: User, rule: InboxRule) -> None:
+    audit.record("inbox.rule_deleted", agency_id=rule.agency_id, actor=actor, obj=rule, details={"name": rule.name})
+    db.session.delete(rule)
+    db.session.flush()
+
+
+def rules_of_workspace(workspace_id: int, *, active_only: bool = False) -> list[InboxRule]:
+    stmt = select(InboxRule).where(InboxRule.workspace_id == workspace_id)
+    if active_only:
+        stmt = stmt.where(InboxRule.is_active.is_(True))
+    return list(db.session.scalars(stmt.order_by(InboxRule.position, InboxRule.id)))
+
+
+def rule_matches(conditions: dict[str, Any], interaction: Interaction) -> bool:
+    c = conditions
+    if "channel_id" in c and interaction.channel_id != c["channel_id"]:
+        return False
+    if "kind" in c and interaction.kind != c["kind"]:
+        return False
+    if "language" in c and interaction.language != c["language"]:
+        return False
+    if "sentiment" in c and interaction.sentiment_label != c["sentiment"]:
+        return False
+    if "is_question" in c and bool(interaction.is_question) != (str(c["is_question"]).lower() in ("1", "true", "yes")):
+        return False
+    if "rating_max" in c and (interaction.rating is None or interaction.rating > int(c["rating_max"])):
+        return False
+    if "rating_min" in c and (interaction.rating is None or interaction.rating < int(c["rating_min"])):
+        return False
+    if "text_contains" in c:
+        needles = [n.strip().lower() for n in str(c["text_contains"]).split(",") if n.strip()]
+        text = (interaction.text or "").lower()
+        if not any(n in text for n in needles):
+            return False
+    return True
+
+
+def apply_rules(workspace_id: int, interaction_ids: list[int]) -> int:
+    """Apply the workspace's active rules to newly ingested interactions; returns how many matched.
+
+    Runs in the ingest transaction, before the SLA engine stamps due times (priority matters there).
+    """
+    rules = rules_of_workspace(workspace_id, active_only=True)
+    if not rules or not interaction_ids:
+        return 0
+    matched = 0
+    rows = db.session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))).all()
+    for interaction in rows:
+        if interaction.is_own or interaction.status != Status.NEW:
+            continue
+        for rule in rules:
+            if not rule_matches(rule.conditions, interaction):
+                continue
+            matched += 1
+            actions = rule.actions
+            if "tag" in actions and actions["tag"] not in interaction.tags:
+                interaction.tags = [*interaction.tags, actions["tag"]]
+            if "priority" in actions:
+                interaction.priority = actions["priority"]
+            if "assignee_id" in actions and interaction.assignee_id is None:
+                interaction.assignee_id = actions["assignee_id"]
+                interaction.status = Status.OPEN
+    db.session.flush()
+    return matched
+
+
+def staff_of_workspace(agency_id: int, workspace_id: int) -> list[User]:
+    """Who can be assigned: active staff assigned to the workspace, plus owners and admins."""
+    from agency.accounts.notifications import workspace_team
+
+    return sorted(workspace_team(agency_id, workspace_id), key=lambda u: u.name.lower())
+
+
+def role_sees_everything(user: User) -> bool:
+    return user.role in (Role.OWNER, Role.ADMIN)
