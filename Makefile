@@ -36,5 +36,5 @@ lint: install-test
 # Re-extract the message catalogue and merge it into the German translation.
 translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --no-wrap
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 	$(BIN)/pybabel compile -d translations
