@@ -70,6 +70,28 @@ def test_keyset_pagination_is_complete_and_stable(app, world, make_interaction):
     assert [i.text for i in oldest.items] == ["Nummer 119", "Nummer 118", "Nummer 117"]
 
 
+def test_pagination_across_workspaces_merges_in_order(app, world, make_interaction):
+    """Several workspaces take the per-workspace (LATERAL) path; the merged order must be global."""
+    for i in range(90):
+        make_interaction(world.ws_a if i % 3 else world.ws_a2, text=f"Eintrag {i}", minutes_ago=i,
+                         sla_due_at=db.utcnow() if i % 2 else None)
+    both = [world.ws_a.id, world.ws_a2.id]
+    for sort, expected in (("newest", [f"Eintrag {i}" for i in range(90)]),
+                           ("oldest", [f"Eintrag {i}" for i in reversed(range(90))])):
+        seen, cursor = [], None
+        while True:
+            page = list_page(InboxFilter(workspace_ids=both, sort=sort), world.owner_a.id, after=cursor, limit=25)
+            seen += [i.text for i in page.items]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        assert seen == expected, sort
+    due = list_page(InboxFilter(workspace_ids=both, sort="due"), world.owner_a.id, limit=100).items
+    assert [i.sla_due_at is None for i in due] == sorted(i.sla_due_at is None for i in due)  # burning first
+    only_a2 = list_page(InboxFilter(workspace_ids=both, q="Eintrag", kind="comment"), world.owner_a.id, limit=100)
+    assert len(only_a2.items) == 90
+
+
 def test_thread_view_shows_thread_notes_history_and_escapes(client, world, make_interaction):
     first = make_interaction(world.ws_a, text="Erste Frage", author_external_id="u1", author_name="Hanna",
                              minutes_ago=600)
