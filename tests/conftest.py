@@ -51,7 +51,9 @@ def _redis_url() -> str:
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
     if _port_open("127.0.0.1", 6379):
-        return "redis://127.0.0.1:6379/14"
+        # A database of its own per test process (1–12; the demo uses 0, benchmarks 13): concurrent runs
+        # on one machine must not flush each other's queues.
+        return f"redis://127.0.0.1:6379/{1 + os.getpid() % 12}"
     from agency import embedded
 
     return embedded.start_redis(_INSTANCE)
@@ -93,7 +95,12 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    return _redis_url()
+    """The test Redis, emptied first: queued jobs of an earlier run (whose database is gone) must not linger."""
+    from redis import Redis
+
+    url = _redis_url()
+    Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(scope="session")
