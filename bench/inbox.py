@@ -88,8 +88,10 @@ def prepare(server_url: str, rows: int) -> str:
                    (ARRAY['comment','comment','comment','reply','direct_message','review','mention'])[1 + n % 7],
                    'Fan ' || (n % 50000), 'fan-' || (n % 50000),
                    CASE WHEN (n / 7) % 5 < 3
-                        THEN 'Frage zu ' || ({de})[1 + n % 16] || ' und ' || ({de})[1 + (n / 16) % 16] || ' Nummer ' || n
-                        ELSE 'Question about ' || ({en})[1 + n % 16] || ' and ' || ({en})[1 + (n / 16) % 16] || ' no ' || n
+                        THEN 'Frage zu ' || ({de})[1 + n % 16] || ' und ' || ({de})[1 + (n / 16) % 16]
+                             || ' Nummer ' || n
+                        ELSE 'Question about ' || ({en})[1 + n % 16] || ' and ' || ({en})[1 + (n / 16) % 16]
+                             || ' no ' || n
                    END,
                    now() - make_interval(secs => (n * 7.77)::int),
                    CASE WHEN n % 10 = 0 THEN 'new' WHEN n % 10 = 1 THEN 'open' ELSE 'closed' END,
@@ -111,7 +113,7 @@ def prepare(server_url: str, rows: int) -> str:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -117,7 +117,8 @@ def test_reply_form_rejects_bad_input(client, world, synced_channel):
     target = _customer_comment(synced_channel)
     login(client, world.cm_a)
     url = f"/w/{world.ws_a.slug}/inbox/{target.id}/reply"
-    for data in ({}, {"text": ""}, {"text": "x" * 20_001}, {"text": "x" * 9000}, {"text": "ok", "opened_at": "garbage"}):
+    for data in ({}, {"text": ""}, {"text": "x" * 20_001}, {"text": "x" * 9000},
+                 {"text": "ok", "opened_at": "garbage"}):
         response = post_form(client, url, data)
         assert response.status_code in (302, 400), data
         if data.get("text") != "ok":

@@ -50,7 +50,8 @@ def test_rule_form_rejects_bad_input(client, world):
     url = f"/w/{world.ws_a.slug}/settings/rules"
     assert client.get(url).status_code == 200
     for data in ({}, {"name": "Nur Name"}, {"name": "Keine Aktion", "kind": "review"},
-                 {"name": "Kein Wenn", "tag": "x"}, {"name": "x", "kind": "review", "assignee_id": str(world.owner_b.id)},
+                 {"name": "Kein Wenn", "tag": "x"},
+                 {"name": "x", "kind": "review", "assignee_id": str(world.owner_b.id)},
                  {"name": "x", "kind": "evil", "tag": "x"}, {"name": "x" * 200, "kind": "review", "tag": "x"},
                  {"name": "x", "kind": "review", "tag": "<b>"}):
         assert post_form(client, url, data).status_code == 400, data
