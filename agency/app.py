@@ -76,9 +76,9 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 
-    from agency import accounts, channels, dashboard, inbox, portal
+    from agency import accounts, channels, dashboard, inbox, portal, sla
 
-    for part in (accounts, channels, inbox, dashboard, portal):
+    for part in (accounts, channels, inbox, sla, dashboard, portal):
         part.init_app(app)
 
     _register_hooks(app)

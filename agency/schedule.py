@@ -8,6 +8,7 @@ from typing import Any
 
 from agency.audit import purge_audit_log
 from agency.inbox.jobs import dispatch_due_syncs
+from agency.sla.jobs import scan_sla
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ def periodic_jobs() -> list[Periodic]:
     return [
         Periodic(purge_audit_log, cron="17 3 * * *"),
         Periodic(dispatch_due_syncs, interval=15),
+        Periodic(scan_sla, interval=60),
     ]
 
 

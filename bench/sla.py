@@ -1,6 +1,8 @@
-"""Benchmark BusinessCalendar.add() on realistic SLA arrivals and check it against a naive stepper.
+"""Benchmark BusinessCalendar.add() on realistic SLA arrivals and check it against a naive stepper;
+then time the recomputation of a workspace's open interactions.
 
-Run: ``.venv/bin/python bench/sla.py [--arrivals N] [--naive N] [--seed S] [--year Y]``
+Run: ``.venv/bin/python bench/sla.py [--arrivals N] [--naive N] [--seed S] [--year Y]
+[--part calendar|recompute|all] [--interactions N]``
 
 For each calendar (Berlin, DE-BY public holidays; an office-hours and a
 split-shift variant) it generates seeded arrivals over one year — mostly in
@@ -8,6 +10,11 @@ the working day, some evenings, nights, weekends and holidays — with SLA
 targets from 15 minutes to 3 business days, times ``add()`` over all of them,
 and replays a subset through an independent minute-stepping implementation.
 Any disagreement is printed and the exit status is 1.
+
+The recompute part creates a workspace with N (100,000) open interactions in a fresh
+database (``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres;
+``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/13), changes the policy and times the
+``recompute_sla`` job that follows (target: <= 10 s), then a second run with nothing to change.
 """
 
 from __future__ import annotations
@@ -181,15 +188,122 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--calendar", choices=["all", *range(len(CALENDARS))], default="all", type=_calendar_arg)
+    parser.add_argument("--part", choices=["calendar", "recompute", "all"], default="all")
+    parser.add_argument("--interactions", type=int, default=100_000, help="open interactions recomputed")
     args = parser.parse_args(argv)
 
-    chosen = list(CALENDARS.items())
-    if args.calendar != "all":
-        chosen = [chosen[args.calendar]]
     ok = True
-    for name, weekly in chosen:
-        ok = bench_one(name, weekly, args) and ok
+    if args.part in ("calendar", "all"):
+        chosen = list(CALENDARS.items())
+        if args.calendar != "all":
+            chosen = [chosen[args.calendar]]
+        for name, weekly in chosen:
+            ok = bench_one(name, weekly, args) and ok
+    if args.part in ("recompute", "all"):
+        ok = bench_recompute(args) and ok
     return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------- recompute
+
+
+def _fresh_database(server_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from agency.db import sqlalchemy_url
+
+    server = make_url(sqlalchemy_url(server_url))
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def _open_interactions(count: int, rng: random.Random, now: datetime) -> Iterable[tuple]:
+    """Open customer items of the last week: comments, replies under them, DMs in threads, reviews."""
+    kinds = ["comment"] * 5 + ["reply"] * 2 + ["direct_message"] * 2 + ["review"]
+    priorities = ["normal"] * 7 + ["high", "low", "urgent"]
+    for n in range(count):
+        kind = rng.choice(kinds)
+        created = now - timedelta(minutes=rng.randrange(0, 7 * 24 * 60))
+        parent = f"c-{rng.randrange(max(1, n))}" if kind == "reply" else None
+        thread = f"t-{rng.randrange(count // 4 + 1)}" if kind == "direct_message" else None
+        external_id = f"c-{n}" if kind == "comment" else f"{kind[0]}-{n}"
+        yield (external_id, kind, parent, thread, created, rng.choice(["new", "open", "waiting"]),
+               rng.choice(priorities))
+
+
+def bench_recompute(args: argparse.Namespace) -> bool:
+    import os
+
+    import psycopg
+    from cryptography.fernet import Fernet
+    from sqlalchemy.engine import make_url
+
+    server = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+    database_url = _fresh_database(server, "agency_bench_sla")
+    os.environ.update(DATABASE_URL=database_url,
+                      REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+                      SECRET_KEY="bench-secret", AGENCY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+                      AGENCY_INSTANCE_DIR=str(Path(__file__).resolve().parents[1] / "instance" / "bench"))
+    from agency import db
+    from agency.app import create_app
+    from agency.cli import upgrade_database
+    from agency.queue import get_queue
+    from agency.sla.jobs import recompute_sla
+    from agency.sla.policy import Target, builtin_targets
+    from agency.sla.settings import save_policy
+
+    upgrade_database(database_url)
+    app = create_app()
+    with app.app_context():
+        from agency.accounts.services import create_agency, create_workspace
+
+        agency, owner = create_agency("Bench Agentur", "bench-sla@example.com", "Bench", "Lindgrün-Ahorn-Kompass-7")
+        ws = create_workspace(owner, name="Bench Client", subdivision="BY")
+        db.session.commit()
+        agency_id, ws_id, owner_id = agency.id, ws.id, owner.id
+
+    rng = random.Random(args.seed)
+    rows = _open_interactions(args.interactions, rng, datetime.now(UTC))
+    plain = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    began = time.perf_counter()
+    with psycopg.connect(plain) as conn, conn.cursor() as cur, cur.copy(
+            "COPY interactions (agency_id, workspace_id, platform, external_id, kind, parent_external_id, "
+            "thread_external_id, platform_created_at, status, priority, author_name, text) FROM STDIN") as copy:
+        for external_id, kind, parent, thread, created, status, priority in rows:
+            copy.write_row((agency_id, ws_id, "facebook_page", external_id, kind, parent, thread, created, status,
+                            priority, "Bench Fan", "Wann öffnet ihr morgen?"))
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE interactions")
+    print(f"recompute: {args.interactions:,} open interactions loaded in {time.perf_counter() - began:.1f} s")
+
+    with app.app_context():
+        from agency.accounts.models import User
+
+        owner = db.session.get(User, owner_id)
+        # A policy change: every target of the built-in defaults halves; resolution targets are added.
+        targets = {cell: Target(max(15, t.minutes // 2), t.business_hours) for cell, t in builtin_targets().items()}
+        targets.update({("resolution", k, p): Target(2880, True) for _m, k, p in list(targets)})
+        save_policy(owner, workspace=None, calendar_mode=None, calendar_id=None, warn_minutes=None,
+                    warn_percent=None, targets=targets)
+        db.session.commit()
+        get_queue("sla").empty()  # the job is run here, inline, as a worker would
+
+    timings = []
+    for _run in range(2):
+        with app.app_context():
+            began = time.perf_counter()
+            changed = recompute_sla.run_inline(agency_id, ws_id)
+            timings.append((time.perf_counter() - began, changed))
+    (first, changed), (second, unchanged) = timings
+    print(f"  recompute_sla after a policy change: {changed:,} rows changed in {first:.2f} s "
+          f"= {args.interactions / first:,.0f} interactions/s (target <= 10 s: {'met' if first <= 10 else 'NOT met'})")
+    print(f"  second run, nothing to change: {unchanged:,} rows changed in {second:.2f} s")
+    return first <= 10 and unchanged == 0
 
 
 def _calendar_arg(value: str) -> str | int:

@@ -119,6 +119,11 @@ class IsolatedClient(FlaskClient):
     request, which would carry ``g`` (CSRF token, tenant) from one request to the next.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tests read English; German is tested on purpose (tests/foundations/test_i18n.py).
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
     def open(self, *args, **kwargs):
         token = _cv_app.set(None)
         try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agency.inbox import queries as inbox_queries
+from agency.sla import queries as sla_queries
 
 
 @dataclass
@@ -19,7 +20,7 @@ class WorkspaceNumbers:
 
 
 def workspace_numbers(user, workspace_ids: list[int]) -> dict[int, WorkspaceNumbers]:
-    """Inbox numbers per workspace (SLA numbers join them when the SLA engine lands)."""
+    """Inbox and SLA numbers per workspace."""
     numbers = {ws_id: WorkspaceNumbers() for ws_id in workspace_ids}
     if not workspace_ids:
         return numbers
@@ -27,4 +28,6 @@ def workspace_numbers(user, workspace_ids: list[int]) -> dict[int, WorkspaceNumb
         target = numbers[ws_id]
         target.open, target.unassigned, target.mine = counts.open, counts.unassigned, counts.mine
         target.oldest_waiting_since = counts.oldest_waiting_since
+    for ws_id, (at_risk, breached) in sla_queries.dashboard_counts(workspace_ids).items():
+        numbers[ws_id].at_risk, numbers[ws_id].breached = at_risk, breached
     return numbers
