@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from agency import db
 from agency.channels import services as channel_services
@@ -109,6 +111,25 @@ class _Prefetch:
         self._thread.join(timeout=5)
 
 
+def _refresh_planner_statistics() -> None:
+    """ANALYZE interactions during a large first backfill.
+
+    The table can grow by 100,000 rows in a minute, faster than autovacuum re-analyzes it; with
+    statistics that still say "a few rows", the planner picks scans whose cost then grows with every
+    page (measured: 690 instead of 1,750 items/s). ANALYZE samples, takes milliseconds, and runs
+    inside the transaction; a role that may not analyze just keeps the stale statistics.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.execute(text("ANALYZE interactions"))
+    except DBAPIError:
+        log.info("could not ANALYZE interactions; continuing with the current statistics")
+
+
+def _analyze_after(page_number: int) -> bool:
+    return page_number in (5, 25) or (page_number > 0 and page_number % 50 == 0)
+
+
 def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
     """Sync one channel now, committing after every page; returns what was stored.
 
@@ -140,6 +161,8 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
             db.session.commit()  # rows and the cursor after them, in one transaction
             lock.renew()
             pages += 1
+            if channel.backfill_done_at is None and _analyze_after(pages):
+                _refresh_planner_statistics()
             if max_pages is not None and pages >= max_pages and not page.done:
                 return total
         channel_services.record_success(channel, db.utcnow())

@@ -41,8 +41,14 @@ SELECT i.id, i.workspace_id, i.kind, i.priority, i.status, i.platform_created_at
                    AND o.thread_external_id = i.thread_external_id
                    AND o.first_responded_at <= i.platform_created_at)
             WHEN i.kind = 'reply' AND i.parent_external_id IS NOT NULL THEN EXISTS (
+                -- the top-level comment itself (unique index on channel, external id) …
+                SELECT 1 FROM interactions o WHERE o.channel_id = i.channel_id
+                   AND o.external_id = i.parent_external_id AND o.first_responded_at <= i.platform_created_at
+            ) OR EXISTS (
+                -- … or a sibling reply (index on channel, parent external id); two EXISTS, not one OR,
+                -- so that each uses its index instead of scanning the channel
                 SELECT 1 FROM interactions o WHERE o.channel_id = i.channel_id AND o.id <> i.id
-                   AND (o.external_id = i.parent_external_id OR o.parent_external_id = i.parent_external_id)
+                   AND o.parent_external_id = i.parent_external_id
                    AND o.first_responded_at <= i.platform_created_at)
             ELSE false END AS follow_up,
        EXISTS (SELECT 1 FROM sla_pauses p WHERE p.interaction_id = i.id) AS has_pauses
