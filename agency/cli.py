@@ -264,6 +264,19 @@ def rotate_keys_command() -> None:
     click.echo(f"re-encrypted {count} secrets")
 
 
+@main.command("mailcatcher")
+@click.option("--port", default=8025, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--dir", "folder", default=None, help="Where to keep the messages (default: <instance>/mail).")
+def mailcatcher_command(port: int, host: str, folder: str | None) -> None:
+    """A local SMTP server that saves every message as an .eml file (for the demo)."""
+    from agency.mailcatcher import serve
+
+    target = Path(folder) if folder else Config.from_env().instance_dir / "mail"
+    click.echo(f"mail catcher on smtp://{host}:{port}, saving to {target}")
+    serve(host, port, target)
+
+
 # --- demo -----------------------------------------------------------------------------
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -297,6 +310,9 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     env.setdefault("GOOGLE_INFO_BASE", f"{sandbox_base}/google")
     env.setdefault("GOOGLE_CLIENT_ID", "sandbox-client")
     env.setdefault("GOOGLE_CLIENT_SECRET", "sandbox-secret")
+    mail_port = port + 2
+    env.setdefault("SMTP_URL", f"smtp://{host}:{mail_port}")
+    env.setdefault("MAIL_FROM", "Agency Demo <demo@nordlicht.demo>")
     env.setdefault("META_APP_SECRET", "demo-app-secret")
     env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")
     env["AGENCY_SANDBOX_URL"] = sandbox_base
@@ -335,6 +351,8 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
             "--state-file", str(config.instance_dir / "sandbox-state.json"),
             "--webhook-url", f"http://{host}:{port}/webhooks/meta", "--no-default-accounts"], env)))
         _wait_for_http(f"{sandbox_base}/_sandbox/accounts", timeout=30)
+        children.append(("mail catcher", _spawn([python, "-m", "agency.cli", "mailcatcher", "--port", str(mail_port),
+                                                 "--host", host, "--dir", str(config.instance_dir / "mail")], env)))
         subprocess.run([python, "-m", "agency.cli", "db", "upgrade"], env=env, check=True)
         subprocess.run([python, "-m", "agency.cli", "seed-demo"], env=env, check=True)
         children.append(("web", _spawn([python, "-m", "gunicorn", "--workers", "2", "--threads", "4",
@@ -348,6 +366,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
         click.echo("")
         click.echo(f"Agency demo is running at http://{host}:{port}/  (ready in {time.monotonic() - started:.0f}s)")
         click.echo(f"Platform sandbox (post as a fan): {sandbox_base}/_sandbox/")
+        click.echo(f"E-mails (SLA warnings) are saved in {config.instance_dir / 'mail'}")
         click.echo(f"Log in with any of these (password: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             click.echo(f"  {role:<18} {email}")

@@ -61,6 +61,9 @@ INSERT INTO sla_alerts (agency_id, workspace_id, interaction_id, target, level, 
 SELECT i.agency_id, i.workspace_id, i.id, x.target,
        CASE WHEN x.due <= :now THEN 'breached' ELSE 'at_risk' END, x.due, :now
 {_TARGETS}
+  -- No alert for what was already overdue when it reached us (a new channel's backfill): nobody
+  -- could have acted. Its state still says breached, so reports count it.
+  AND i.ingested_at < x.due
 ON CONFLICT ON CONSTRAINT uq_sla_alerts_once DO NOTHING
 RETURNING id, interaction_id, target, level, due_at
 """)

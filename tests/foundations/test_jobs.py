@@ -100,3 +100,28 @@ def test_run_job_command_runs_inline(app, test_config):
     bad = subprocess.run([sys.executable, "-m", "agency.cli", "run-job", "no_such_job"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "no job named" in bad.stderr
+
+
+def test_mail_catcher_keeps_messages(tmp_path):
+    """The demo's mail catcher: a real SMTP conversation ends as an .eml file."""
+    import smtplib
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from agency.mailcatcher import SaveToFolder
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(SaveToFolder(tmp_path), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], "Subject: SLA\r\n\r\nDue soon")
+    finally:
+        controller.stop()
+    files = list(tmp_path.glob("*.eml"))
+    assert len(files) == 1
+    content = files[0].read_bytes()
+    assert b"Due soon" in content and b"X-Envelope-To: b@example.com" in content

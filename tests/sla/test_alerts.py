@@ -129,11 +129,20 @@ def test_breach_without_account_manager_goes_to_owners_and_admins(world, channel
     db.session.execute(Membership.__table__.delete().where(Membership.user_id == world.am_a.id))
     admin = make_user(world.agency_a, "admin")
     _policy(world)
-    ingest(db.utcnow() - timedelta(minutes=90))
-    assert alerts.scan()["alerts"] == 1  # straight to breached: no at-risk warning afterwards
+    ingest(db.utcnow() - timedelta(minutes=30))  # due in 30 minutes; nobody scans until it is overdue
+    assert alerts.scan(now=db.utcnow() + timedelta(minutes=40))["alerts"] == 1  # straight to breached
     users = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "sla.breached")))
     assert users == {world.owner_a.id, admin.id}
     assert [level for _i, _t, level in _alerts()] == ["breached"]
+
+
+def test_items_overdue_on_arrival_raise_no_alert_but_count_as_breached(world, ingest):
+    """A new channel's backfill brings items that were overdue before we had them: nobody could act."""
+    _policy(world)
+    item = ingest(db.utcnow() - timedelta(minutes=90))  # a 60-minute target, 90 minutes old on arrival
+    assert alerts.scan()["alerts"] == 0
+    assert _alerts() == []
+    assert db.session.get(type(item), item.id).sla_state == "breached"
 
 
 def test_alerts_survive_a_restart_and_concurrent_scans(world, ingest, app):
