@@ -62,7 +62,7 @@ class Board:
     breached: int = 0
 
 
-def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: int = 200) -> Board:
+def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: int = 50) -> Board:
     """At risk and breached now, counted per workspace and assignee, plus the items that burn first."""
     ids = list(workspace_ids)
     result = Board()
@@ -87,8 +87,10 @@ def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: i
     result.at_risk = sum(r.at_risk for r in result.workspaces)
     result.breached = sum(r.breached for r in result.workspaces)
     workspaces = {ws.id: ws for ws in db.session.scalars(select(Workspace).where(Workspace.id.in_(ids)))}
-    rows = db.session.execute(select(Interaction, state).where(hot).order_by(Interaction.sla_due_at, Interaction.id)
-                              .limit(limit)).all()
+    # What can still be saved comes first (at risk, soonest due), then the most recent breaches.
+    rows = db.session.execute(select(Interaction, state).where(hot).order_by(
+        case((state == "at_risk", 0), else_=1), case((state == "at_risk", Interaction.sla_due_at)),
+        Interaction.sla_due_at.desc(), Interaction.id).limit(limit)).all()
     result.items = [(interaction, live, workspaces[interaction.workspace_id]) for interaction, live in rows]
     return result
 
