@@ -207,21 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --------------------------------------------------------------------------- recompute
 
 
-def _fresh_database(server_url: str, name: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from agency.db import sqlalchemy_url
-
-    server = make_url(sqlalchemy_url(server_url))
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
 def _open_interactions(count: int, rng: random.Random, now: datetime) -> Iterable[tuple]:
     """Open customer items of the last week: comments, replies under them, DMs in threads, reviews."""
     kinds = ["comment"] * 5 + ["reply"] * 2 + ["direct_message"] * 2 + ["review"]
@@ -244,7 +229,9 @@ def bench_recompute(args: argparse.Namespace) -> bool:
     from sqlalchemy.engine import make_url
 
     server = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
-    database_url = _fresh_database(server, "agency_bench_sla")
+    from common import fresh_database
+
+    database_url = fresh_database(server, "agency_bench_sla")
     os.environ.update(DATABASE_URL=database_url,
                       REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
                       SECRET_KEY="bench-secret", AGENCY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),

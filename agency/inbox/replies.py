@@ -28,6 +28,7 @@ from agency.channels.connectors.base import (
     TransientError,
     messaging_window,
 )
+from agency.channels.connectors.facebook_page import MESSENGER_MAX
 from agency.channels.models import Channel, ChannelStatus
 from agency.errors import ValidationError
 from agency.inbox.models import Interaction, Kind, Reply, Status
@@ -36,8 +37,6 @@ from agency.queue import enqueue_after_commit, job
 
 log = logging.getLogger(__name__)
 
-# Messenger messages are shorter than comments (Meta Send API: 2,000 characters).
-MESSENGER_MAX = 2000
 
 
 def reply_limit(channel: Channel, interaction: Interaction) -> int:
