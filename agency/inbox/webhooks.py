@@ -18,6 +18,7 @@ from agency import db
 from agency.channels.connectors.meta_webhooks import parse_meta_webhook, verify_meta_signature
 from agency.channels.models import Platform
 from agency.channels.queries import channels_for_account
+from agency.channels.services import request_sync
 from agency.extensions import csrf, limiter
 from agency.inbox.ingest import ingest_items
 from agency.queue import get_redis
@@ -68,6 +69,10 @@ def meta_receive():
     for account_id, item in parse_meta_webhook(payload):
         for channel in channels_for_account(_platforms_for(payload), account_id):
             with db.tenant(db.session(), channel.agency_id):
+                if item.extra.get("needs_fetch"):
+                    # Instagram mention notifications carry ids only: the sync fetches the full item now.
+                    request_sync(None, channel)
+                    continue
                 stored += ingest_items(channel, [item]).inserted
     db.session.commit()
     redis.set(delivery_key, "1", ex=DELIVERY_TTL)  # only after the rows are committed

@@ -126,3 +126,19 @@ def test_webhook_and_polling_deduplicate(platform, client, world):
                                                     "changes": [{"field": "feed", "value": value}]}]}).encode()
     assert client.post("/webhooks/meta", data=body, headers={"X-Hub-Signature-256": _sign(body)}).status_code == 200
     assert _count(channel.id) == before
+
+
+def test_instagram_mention_without_text_triggers_a_sync(client, world):
+    from agency.queue import get_queue
+
+    channel = connect_channel(world.owner_a, world.ws_a, platform="instagram_business",
+                              account_id=unique_account("ig"), token="t")
+    db.session.commit()
+    queue = get_queue("sync")
+    queue.empty()
+    payload = {"object": "instagram", "entry": [{"id": channel.external_account_id, "time": 1764000000, "changes": [
+        {"field": "mentions", "value": {"media_id": "17900000000000001", "comment_id": "17900000000000002"}}]}]}
+    body = json.dumps(payload).encode()
+    assert client.post("/webhooks/meta", data=body, headers={"X-Hub-Signature-256": _sign(body)}).status_code == 200
+    assert _count(channel.id) == 0  # nothing half-known stored
+    assert f"sync-{channel.id}" in [j.id for j in queue.jobs]
