@@ -144,3 +144,16 @@ def test_collision_warning_before_sending(app, world, synced_channel):
     response = post_form(me, url, {"text": "Meine Antwort", "opened_at": opened_at.isoformat(), "send_anyway": "y"})
     assert response.status_code == 302
     assert len(db.session.scalars(select(Reply).where(Reply.interaction_id == target.id)).all()) == 2
+
+
+def test_worker_died_after_marking_sending_sends_exactly_once(app, world, platform, synced_channel):
+    """A worker killed between its "sending" commit and the platform call: the next run checks, then sends."""
+    account = synced_channel.external_account_id
+    target = _customer_comment(synced_channel)
+    reply = queue_reply(world.cm_a, target, "Nach dem Absturz genau einmal.")
+    reply.status, reply.attempts, reply.first_attempt_at = "sending", 1, db.utcnow()
+    db.session.commit()
+    assert _send(reply.id, reply.agency_id) == "sent"
+    assert _send(reply.id, reply.agency_id) == "sent"
+    texts = [r["text"] for r in _platform_replies(platform, account)]
+    assert texts.count("Nach dem Absturz genau einmal.") == 1
