@@ -312,6 +312,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     env.setdefault("GOOGLE_CLIENT_SECRET", "sandbox-secret")
     mail_port = port + 2
     env.setdefault("SMTP_URL", f"smtp://{host}:{mail_port}")
+    env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     env.setdefault("MAIL_FROM", "Agency Demo <demo@nordlicht.demo>")
     env.setdefault("META_APP_SECRET", "demo-app-secret")
     env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")

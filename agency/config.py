@@ -55,6 +55,7 @@ class Config:
     google_token_url: str = "https://oauth2.googleapis.com/token"
     youtube_api_base: str = "https://www.googleapis.com/youtube/v3"
     smtp_url: str | None = None
+    public_url: str | None = None  # e.g. https://app.example.com — for links in e-mails
     mail_from: str = "Agency <no-reply@localhost>"
     audit_retention_days: int = 400
     login_limit_ip: str = "30 per 10 minutes"
@@ -95,6 +96,7 @@ class Config:
             google_token_url=_env("GOOGLE_TOKEN_URL", cls.google_token_url),
             youtube_api_base=_env("YOUTUBE_API_BASE", cls.youtube_api_base).rstrip("/"),
             smtp_url=_env("SMTP_URL"),
+            public_url=(_env("PUBLIC_URL") or "").rstrip("/") or None,
             mail_from=_env("MAIL_FROM", cls.mail_from),
             audit_retention_days=_env_int("AGENCY_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
         )

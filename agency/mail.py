@@ -109,6 +109,14 @@ def send_mail(to: str | list[str], subject: str, body: str, html: str | None = N
     return send_now(to, subject, body, html=html)
 
 
+def absolute_url(path: str) -> str:
+    """``path`` under PUBLIC_URL (links in e-mails must work outside the app); the path alone when unset."""
+    from flask import current_app
+
+    base = current_app.config["AGENCY"].public_url
+    return f"{base}{path}" if base and path.startswith("/") else path
+
+
 def queue_mail(to: str | list[str], subject: str, body: str, *, html: str | None = None) -> None:
     """Send an e-mail from a job on the "mail" queue once the current transaction commits."""
     send_mail.enqueue(to, str(subject), str(body), html)  # type: ignore[attr-defined]

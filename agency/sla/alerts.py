@@ -22,7 +22,7 @@ from agency import db
 from agency.accounts.models import Membership, Role, User, Workspace
 from agency.accounts.notifications import notify, workspace_team
 from agency.inbox.models import Interaction
-from agency.mail import queue_mail
+from agency.mail import absolute_url, queue_mail
 from agency.sla.models import MAX_WARN_MINUTES
 from agency.sla.policy import effective_policies
 from agency.sla.services import recompute_interactions
@@ -172,5 +172,5 @@ def _notify(alert) -> None:
             continue
         with force_locale(user.locale or workspace.locale or "de"):
             text_body = "\n\n".join([str(body), f"“{excerpt}”" if excerpt else "",
-                                     str(_l("Open it in the inbox: %(link)s", link=link))])
+                                     str(_l("Open it in the inbox: %(link)s", link=absolute_url(link)))])
             queue_mail(user.email, str(title), text_body)

@@ -289,3 +289,31 @@ def test_invitation_link_sets_password_once(app, world):
                          token_from=f"/invite/{token}")
     assert response.status_code == 302 and invited.get("/").status_code == 200
     assert app.test_client().get(f"/invite/{token}").status_code == 404  # used up
+
+
+def test_invitation_is_e_mailed_when_smtp_is_configured(app, world):
+    from rq import Queue
+
+    from agency.queue import get_redis
+
+    original = app.config["AGENCY"]
+    app.config["AGENCY"] = original.with_overrides(smtp_url="smtp://127.0.0.1:2525", public_url="https://a.example")
+    try:
+        owner = app.test_client()
+        login(owner, world.owner_a)
+        queue = Queue("mail", connection=get_redis())
+        queue.empty()
+        response = post_form(owner, "/users/new", {"name": "Mira Mail", "email": "mira@example.com",
+                                                   "role": "community_manager", "workspaces": [world.ws_a.id],
+                                                   "locale": "de"})
+        assert response.status_code == 302
+        jobs = queue.jobs
+        assert len(jobs) == 1
+        to, subject, body = jobs[0].args[:3]
+        assert to == "mira@example.com" and "lädt" in subject and "/invite/" in body  # German, her language
+        from agency.mail import absolute_url
+
+        with app.test_request_context():
+            assert absolute_url("/w/x/inbox/1") == "https://a.example/w/x/inbox/1"
+    finally:
+        app.config["AGENCY"] = original

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,6 +30,19 @@ def _image_mimetype(data: bytes) -> str | None:
     if data.startswith(_JPEG):
         return "image/jpeg"
     return None
+
+
+def _send_invitation(user: User, link: str) -> None:
+    """The invitation e-mail, in the invited person's language (queued after the commit)."""
+    from flask_babel import force_locale
+
+    from agency.mail import queue_mail
+
+    with force_locale(user.locale or current_user.agency.default_locale or "de"):
+        subject = _("%(agency)s invites you to Agency", agency=current_user.agency.name)
+        body = _("Hello %(name)s,\n\n%(inviter)s has created an account for you. Choose your password here "
+                 "(the link works for 7 days):\n\n%(url)s\n", name=user.name, inviter=current_user.name, url=link)
+    queue_mail(user.email, subject, body)
 
 
 # --- users ----------------------------------------------------------------------------
@@ -66,8 +79,14 @@ def user_new():
                     password=form.password.data or None, workspace_ids=form.workspaces.data or [],
                     locale=form.locale.data or None, ip=client_ip())
                 if not form.password.data:
-                    flash(_("User created. Send them this invitation link (valid for 7 days): %(url)s",
-                            url=invite_url(user)), "success")
+                    link = invite_url(user)
+                    if current_app.config["AGENCY"].smtp_url:
+                        _send_invitation(user, link)
+                        flash(_("Invitation sent to %(email)s. The link (valid for 7 days) also works from here: "
+                                "%(url)s", email=user.email, url=link), "success")
+                    else:
+                        flash(_("User created. Send them this invitation link (valid for 7 days): %(url)s",
+                                url=link), "success")
                 else:
                     flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect(url_for("accounts.users"))
