@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/agency demo
 
 test: system-deps install-test
-	AGENCY_REQUIRE_BROWSER=$${AGENCY_REQUIRE_BROWSER:-0} $(BIN)/pytest -q
+	AGENCY_REQUIRE_BROWSER=$${AGENCY_REQUIRE_BROWSER:-0} $(BIN)/pytest -q -n auto
 
 lint: install-test
 	$(BIN)/ruff check .

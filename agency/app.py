@@ -25,12 +25,15 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import crypto, db, embedded, queue
+from agency import crypto, db, embedded, queue, wiring
 from agency.config import Config
 from agency.extensions import babel, csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
+
+#: The one list of packages, lowest first (DESIGN.md §2). Each wires itself in its ``init_app``.
+PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "dashboard", "portal")
 
 # Endpoints a user who still has to set up required 2FA may reach.
 _2FA_SETUP_ENDPOINTS = {"accounts.profile_2fa_setup", "accounts.profile_recovery_codes", "accounts.logout",
@@ -76,14 +79,21 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 
-    from agency import accounts, channels, dashboard, inbox, portal, sla
-
-    for part in (accounts, channels, inbox, sla, dashboard, portal):
-        part.init_app(app)
+    init_packages(app)
 
     _register_hooks(app)
     _register_errors(app)
     return app
+
+
+def init_packages(app: Flask) -> None:
+    """Call every package's ``init_app`` in the order of ``PACKAGES``."""
+    from importlib import import_module
+
+    registry = wiring.of(app)
+    for name in PACKAGES:
+        import_module(f"agency.{name}").init_app(app)
+        registry.packages.append(name)
 
 
 def _limiter_storage_uri(redis_url: str) -> str:
@@ -112,11 +122,6 @@ def _select_timezone() -> str:
         return workspace.timezone
     agency = g.get("agency")
     return agency.timezone if agency is not None else "Europe/Berlin"
-
-
-def register_nav(app: Flask, label, endpoint: str, permission: str) -> None:
-    """Let a domain add an entry to the main navigation (a lazy label, an endpoint, a permission)."""
-    app.extensions.setdefault("agency.nav", []).append((label, endpoint, permission))
 
 
 def _register_hooks(app: Flask) -> None:
@@ -164,13 +169,15 @@ def _register_hooks(app: Flask) -> None:
     def _domain_nav():
         from agency.accounts.permissions import can
 
+        registry = wiring.of(app)
         items = []
         if current_user and current_user.is_authenticated and current_user.is_staff:
-            for label, endpoint, permission in app.extensions.get("agency.nav", []):
-                if can(current_user, permission):
-                    items.append({"label": label, "url": url_for(endpoint),
-                                  "endpoint_prefix": endpoint.split(".", 1)[0] + "."})
-        return {"nav_items": items, "workspace_links": app.extensions.get("agency.workspace_links", [])}
+            for item in registry.nav:
+                if can(current_user, item.permission):
+                    items.append({"label": item.label, "url": url_for(item.endpoint),
+                                  "endpoint_prefix": item.endpoint.split(".", 1)[0] + "."})
+        return {"nav_items": items, "workspace_links": registry.workspace_links,
+                "slot": lambda name: registry.slots.get(name, ())}
 
     @app.template_filter("since")
     def _since(moment):

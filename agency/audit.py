@@ -16,6 +16,14 @@ from agency import db
 from agency.queue import job
 
 _MAX_DETAIL_TEXT = 500
+MODEL_MODULES = ()  # the table is defined in this module
+
+
+def init_app(app) -> None:
+    """Wire the audit log's housekeeping into the scheduler."""
+    from agency import wiring
+
+    wiring.add_periodic(app, purge_audit_log, cron="17 3 * * *")
 
 
 class AuditEvent(db.Base):

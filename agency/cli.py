@@ -86,29 +86,6 @@ def db_current() -> None:
 
 # --- tenants and demo data ---------------------------------------------------------------
 
-@main.command("create-agency")
-@click.argument("name")
-@click.option("--owner-email", required=True)
-@click.option("--owner-name", default="Owner")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--locale", default="de", type=click.Choice(["de", "en"]))
-@click.option("--timezone", default="Europe/Berlin")
-@with_appcontext
-def create_agency_command(name: str, owner_email: str, owner_name: str, password: str, locale: str,
-                          timezone: str) -> None:
-    """Create a new agency (tenant) with its owner."""
-    from agency.accounts.services import create_agency
-    from agency.errors import ValidationError
-
-    try:
-        agency, owner = create_agency(name, owner_email, owner_name, password, locale=locale, timezone=timezone)
-        db.session.commit()
-    except ValidationError as err:
-        db.session.rollback()
-        raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err
-    click.echo(f"agency {agency.slug} (id {agency.id}) created; owner {owner.email}")
-
-
 @main.command("seed-demo")
 @click.option("--sandbox-url", envvar="AGENCY_SANDBOX_URL", default=None,
               help="Also create the demo accounts on this sandbox and connect them as channels.")
@@ -134,7 +111,6 @@ def seed_demo_command(sandbox_url: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker on QUEUES (all queues by default)."""
-    import agency.jobs  # noqa: F401  (registers every job)
     from agency.app import create_app
     from agency.queue import QUEUE_NAMES, AppWorker, get_queue
 
@@ -143,21 +119,20 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     if unknown:
         raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
     with app.app_context():
-        worker = AppWorker([get_queue(q) for q in (queues or QUEUE_NAMES)])
-        worker._flask_app = app
+        worker = AppWorker([get_queue(q) for q in (queues or QUEUE_NAMES)], flask_app=app)
         worker.work(with_scheduler=True, burst=burst)
 
 
 @main.command("scheduler")
 def scheduler_command() -> None:
     """Run RQ's cron scheduler with the periodic job list."""
-    import agency.jobs  # noqa: F401
+    from agency import wiring
     from agency.app import create_app
     from agency.queue import get_redis
     from agency.schedule import build_scheduler
 
-    create_app()
-    build_scheduler(get_redis()).start()
+    app = create_app()
+    build_scheduler(get_redis(), wiring.of(app).periodic).start()
 
 
 @main.command("run-job", context_settings={"ignore_unknown_options": True})
@@ -166,7 +141,6 @@ def scheduler_command() -> None:
 @with_appcontext
 def run_job_command(name: str, args: tuple[str, ...]) -> None:
     """Run one job inline: agency run-job NAME [ARGS] (numbers are passed as numbers)."""
-    import agency.jobs  # noqa: F401
     from agency.queue import find_job
 
     try:
@@ -198,66 +172,12 @@ def sandbox_command(port: int, host: str, seed: int, state_file: str | None, web
     run_sandbox(host=host, port=port, seed=seed, state_file=state_file, **options)
 
 
-# --- channels -----------------------------------------------------------------------------
-
-@main.command("channel-add")
-@click.argument("workspace_slug")
-@click.argument("platform", type=click.Choice(["facebook_page", "instagram_business", "google_business_profile",
-                                               "youtube_channel"]))
-@click.option("--account-id", required=True)
-@click.option("--token", required=True)
-@click.option("--name", default="")
-@click.option("--agency", "agency_slug", default=None, help="Agency slug (needed when several agencies use the slug).")
-@click.option("--backfill-days", default=60, show_default=True, type=int)
-@with_appcontext
-def channel_add_command(workspace_slug: str, platform: str, account_id: str, token: str, name: str,
-                        agency_slug: str | None, backfill_days: int) -> None:
-    """Connect a channel to a workspace from the command line."""
-    from sqlalchemy import select
-
-    from agency.accounts.models import Agency, Workspace
-    from agency.channels.services import connect_channel
-    from agency.errors import ValidationError
-
-    stmt = select(Workspace).where(Workspace.slug == workspace_slug)
-    if agency_slug:
-        stmt = stmt.join(Agency, Agency.id == Workspace.agency_id).where(Agency.slug == agency_slug)
-    found = db.session.scalars(stmt).all()
-    if len(found) != 1:
-        raise click.ClickException(f"{len(found)} workspaces match {workspace_slug!r}; use --agency")
-    try:
-        channel = connect_channel(None, found[0], platform=platform, account_id=account_id, token=token,
-                                  name=name, backfill_days=backfill_days)
-        db.session.commit()
-    except ValidationError as err:
-        db.session.rollback()
-        raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err
-    click.echo(f"channel {channel.id} connected ({platform} {account_id}); the first sync is queued")
-
-
-@main.command("sync")
-@click.argument("channel_id", type=int)
-@with_appcontext
-def sync_command(channel_id: int) -> None:
-    """Run one sync of one channel inline and print what it stored."""
-    from agency.channels.models import Channel
-    from agency.inbox.jobs import run_sync
-
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        raise click.ClickException(f"no channel {channel_id}")
-    with db.tenant(db.session(), channel.agency_id):
-        result = run_sync(channel)
-        db.session.commit()
-    click.echo(f"inserted {result.inserted}, updated {result.updated}, unchanged {result.unchanged}; "
-               f"status {channel.status}" + (f" ({channel.last_error})" if channel.last_error else ""))
-
-
 @main.command("rotate-keys")
 @with_appcontext
 def rotate_keys_command() -> None:
     """Re-encrypt stored secrets under the first key of AGENCY_ENCRYPTION_KEYS."""
-    from agency.channels.services import rotate_encryption_keys
+    import agency.models  # noqa: F401  (every table with a secret column)
+    from agency.crypto import rotate_encryption_keys
 
     count = rotate_encryption_keys()
     db.session.commit()

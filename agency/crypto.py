@@ -65,3 +65,29 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt(value)
+
+
+def rotate_encryption_keys() -> int:
+    """Re-encrypt every stored secret under the first key of AGENCY_ENCRYPTION_KEYS; return how many.
+
+    Every table with an ``EncryptedText`` column must be imported (``agency.models``) before.
+    """
+    from sqlalchemy import text
+
+    from agency import db
+
+    count = 0
+    for table in db.Base.metadata.sorted_tables:
+        columns = [c.name for c in table.columns if isinstance(c.type, EncryptedText)]
+        if not columns:
+            continue
+        pk = next(iter(table.primary_key.columns)).name
+        for column in columns:
+            rows = db.session.execute(text(
+                f'SELECT "{pk}", "{column}" FROM "{table.name}" WHERE "{column}" IS NOT NULL FOR UPDATE'))  # noqa: S608
+            for key, value in rows.all():
+                db.session.execute(
+                    text(f'UPDATE "{table.name}" SET "{column}" = :v WHERE "{pk}" = :k'),  # noqa: S608
+                    {"v": rotate(value), "k": key})
+                count += 1
+    return count

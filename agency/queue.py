@@ -149,26 +149,15 @@ def _drop_pending_jobs(db_session: Session) -> None:
 
 
 class AppWorker(Worker):
-    """An RQ worker that runs every job inside an app context of one Flask app."""
+    """An RQ worker that runs every job inside an app context of one Flask app (given by ``agency worker``)."""
 
-    app_factory: Callable[[], Any] | None = None
+    def __init__(self, *args: Any, flask_app: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._flask_app = flask_app
 
     def perform_job(self, job, queue) -> bool:  # type: ignore[override]
-        app = self._get_app()
-        with app.app_context():
+        with self._flask_app.app_context():
             return super().perform_job(job, queue)
-
-    def _get_app(self):
-        app = getattr(self, "_flask_app", None)
-        if app is None:
-            if AppWorker.app_factory is None:
-                from agency.app import create_app
-
-                app = create_app()
-            else:
-                app = AppWorker.app_factory()
-            self._flask_app = app
-        return app
 
 
 def find_job(name: str) -> Callable[..., Any]:

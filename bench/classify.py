@@ -106,6 +106,32 @@ def report(name: str, rows: list[dict[str, Any]], show_errors: bool) -> None:
                 print(f"  ✗ {row['text'][:90]!r} [{res.sentiment_score:+.2f}] " + "; ".join(wrong))
 
 
+HOSTILE = [
+    "Gu\x00t\x07\x1b[31m rot \x7f",
+    "f\u200bo\u200bl\u200bl\u200bo\u200bw me \ufeff\u202eevil",
+    "a" * 100_000,
+    "Das ist gut aber teuer!!! 😍 " * 4000,
+    "(" * 30,
+    "?" * 5000,
+    "@" * 5000 + "#" * 5000,
+    "http://" + "a" * 10_000,
+]
+
+
+def hostile_worst_case() -> tuple[float, float]:
+    """The slowest hostile or extreme text (seconds) and, as the baseline, a typical comment's time."""
+    worst = 0.0
+    for text in HOSTILE:
+        started = time.perf_counter()
+        classify(text, rating=None, recent_texts_by_author=[text, "x"])
+        worst = max(worst, time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in range(100):
+        classify("Wann öffnet ihr am Samstag? Danke!")
+    typical = (time.perf_counter() - started) / 100
+    return worst, typical
+
+
 def main() -> None:
     """Entry point."""
     show_errors = "--errors" in sys.argv
@@ -118,6 +144,9 @@ def main() -> None:
     if heldout_path.exists():
         report("held-out", load("heldout.jsonl"), show_errors)
     print(f"throughput: {throughput(labelled):,.0f} texts/s (single thread, incl. language detection)")
+    worst, typical = hostile_worst_case()
+    print(f"hostile input: slowest {worst * 1000:.1f} ms, a typical comment {typical * 1000:.2f} ms "
+          f"(ratio {worst / typical:,.0f}x)")
 
 
 if __name__ == "__main__":

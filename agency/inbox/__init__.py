@@ -5,23 +5,24 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from agency import wiring
     from agency.channels.signals import sync_requested
-    from agency.inbox import jobs, queries
+    from agency.inbox import jobs, queries, replies  # noqa: F401  (registers the jobs)
+    from agency.inbox.cli import sync_command
     from agency.inbox.views import bp
     from agency.inbox.webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
+    app.cli.add_command(sync_command)
 
     def _queue_sync(channel, **_kwargs):
         jobs.enqueue_sync(channel.agency_id, channel.id)
 
     sync_requested.connect(_queue_sync, weak=False)
 
-    app.extensions["agency.channel_item_counts"] = queries.counts_per_channel
-    app.extensions.setdefault("agency.workspace_links", []).extend([
-        {"endpoint": "inbox.index", "label": _l("Inbox")},
-        {"endpoint": "channels.index", "label": _l("Channels")},
-        {"endpoint": "inbox.rules", "label": _l("Rules"), "permission": "channels.manage"},
-    ])
-    app.extensions.setdefault("agency.nav", []).insert(0, (_l("Inbox"), "inbox.all_inboxes", "inbox.work"))
+    wiring.provide(app, "channel_item_counts", queries.counts_per_channel)
+    wiring.add_nav(app, _l("Inbox"), "inbox.all_inboxes", "inbox.work", order=10)
+    wiring.add_workspace_link(app, _l("Inbox"), "inbox.index", order=10)
+    wiring.add_workspace_link(app, _l("Rules"), "inbox.rules", permission="channels.manage", order=30)
+    wiring.add_periodic(app, jobs.dispatch_due_syncs, interval=15)

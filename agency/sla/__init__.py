@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from agency.sla import services
+    from agency import wiring
+    from agency.sla import jobs, services
     from agency.sla.views import bp
 
     app.register_blueprint(bp)
     services.init_signals()
-    app.extensions.setdefault("agency.nav", []).append((_l("SLA"), "sla.board", "inbox.work"))
+    wiring.add_nav(app, _l("SLA"), "sla.board", "inbox.work", order=20)
+    wiring.add_periodic(app, jobs.scan_sla, interval=60)

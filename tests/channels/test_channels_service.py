@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from agency import crypto, db
 from agency.channels.models import Channel
-from agency.channels.services import connect_channel, rotate_encryption_keys
+from agency.channels.services import connect_channel
 from agency.cli import main
+from agency.crypto import rotate_encryption_keys
 from agency.errors import ValidationError
 
 

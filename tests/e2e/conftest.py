@@ -20,6 +20,12 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
 def _require_browser() -> bool:
     return os.environ.get("AGENCY_REQUIRE_BROWSER") == "1"
 

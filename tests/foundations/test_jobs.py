@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, func, select, text
 
-from agency import db
+from agency import db, wiring
 from agency.audit import AuditEvent, purge_audit_log
 from agency.queue import JOBS, get_queue
-from agency.schedule import build_scheduler, periodic_jobs
+from agency.schedule import build_scheduler
 
 
 def test_enqueue_waits_for_commit_and_drops_on_rollback(app):
@@ -82,11 +82,12 @@ def test_purge_is_idempotent(app):
 def test_periodic_jobs_are_registered_jobs_and_scheduled(app):
     from agency.queue import get_redis
 
-    entries = periodic_jobs()
-    assert entries
+    entries = wiring.of(app).periodic
+    # Each package declares its own: the audit log's purge, the sync dispatcher, the SLA scan.
+    assert {"purge_audit_log", "dispatch_due_syncs", "scan_sla"} <= {e.job.__name__ for e in entries}
     for entry in entries:
         assert JOBS[entry.job.__name__] is entry.job
-    scheduler = build_scheduler(get_redis(), name="test")
+    scheduler = build_scheduler(get_redis(), entries, name="test")
     registered = {job.func.__name__ for job in scheduler.get_jobs()}
     assert {e.job.__name__ for e in entries} <= registered
 

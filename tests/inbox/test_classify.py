@@ -13,7 +13,6 @@ to guess as well.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -404,9 +403,7 @@ def test_customer_texts_are_not_spam(text: str) -> None:
     ],
 )
 def test_hostile_and_extreme_input_is_handled(text: str) -> None:
-    start = time.perf_counter()
     result = classify(text, rating=None, recent_texts_by_author=[text, "x"])
-    assert time.perf_counter() - start < 2.0
     assert result.language in ("de", "en", "other")
     assert -1.0 <= result.sentiment_score <= 1.0
     assert result.sentiment_label in ("negative", "neutral", "positive")
@@ -428,18 +425,6 @@ def test_classification_is_immutable() -> None:
     result = classify("Danke!")
     with pytest.raises(AttributeError):
         result.language = "en"  # type: ignore[misc]
-
-
-def test_throughput_is_enough_for_ingest() -> None:
-    texts = [row["text"] for row in _load("labelled.jsonl")]
-    classify("warm up")
-    start = time.perf_counter()
-    for text in texts:
-        classify(text)
-    rate = len(texts) / (time.perf_counter() - start)
-    # The bench measures the real number (several thousand per second); this only guards
-    # against an order-of-magnitude regression on a busy CI machine.
-    assert rate >= 500
 
 
 def test_classify_many_agrees_with_classify():
