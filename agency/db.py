@@ -132,6 +132,25 @@ def tenant(db_session: Session, agency_id: int | None) -> Iterator[Session]:
         set_tenant(db_session, previous)
 
 
+@contextmanager
+def system_scope(reason: str, db_session: Session | None = None) -> Iterator[Session]:
+    """Work across agencies (login by e-mail, webhook routing, the SLA scan), named by ``reason``.
+
+    The only way past tenant isolation: the ORM backstop is lifted inside. Code that can name its
+    agency uses ``tenant()`` instead; cross-agency jobs list the agencies here, then work agency by agency.
+    """
+    target = db_session or session()
+    previous = target.info.get("agency_id")
+    reasons = target.info.setdefault("system_reasons", [])
+    reasons.append(reason)
+    set_tenant(target, None)
+    try:
+        yield target
+    finally:
+        reasons.pop()
+        set_tenant(target, previous)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _tenant_backstop(state: ORMExecuteState) -> None:
     agency_id = state.session.info.get("agency_id")
