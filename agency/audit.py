@@ -98,4 +98,5 @@ def purge_audit_log(retention_days: int | None = None) -> int:
     days = int(retention_days or current_app.config["AGENCY"].audit_retention_days)
     if days < 30:
         raise ValueError("audit retention must be at least 30 days")
-    return purge_before(db.utcnow() - timedelta(days=days))
+    with db.system_scope("audit retention applies to every agency"):
+        return purge_before(db.utcnow() - timedelta(days=days))

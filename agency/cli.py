@@ -94,13 +94,15 @@ def seed_demo_command(sandbox_url: str | None) -> None:
     """Create the demo agency, workspaces and users unless they exist (and its sandbox channels)."""
     from agency.demo import connect_demo_channels, ensure_sandbox_accounts, seed_demo
 
-    created = seed_demo()
-    db.session.commit()
+    with db.system_scope("seed the demo agency"):
+        created = seed_demo()
+        db.session.commit()
     click.echo("demo data created" if created else "demo data already present")
     if sandbox_url:
         accounts = ensure_sandbox_accounts(sandbox_url)
-        channels = connect_demo_channels()
-        db.session.commit()
+        with db.system_scope("connect the demo agency's sandbox channels"):
+            channels = connect_demo_channels()
+            db.session.commit()
         click.echo(f"sandbox: {accounts} accounts created, {channels} channels connected")
 
 
@@ -179,8 +181,9 @@ def rotate_keys_command() -> None:
     import agency.models  # noqa: F401  (every table with a secret column)
     from agency.crypto import rotate_encryption_keys
 
-    count = rotate_encryption_keys()
-    db.session.commit()
+    with db.system_scope("re-encrypt the secrets of every agency"):
+        count = rotate_encryption_keys()
+        db.session.commit()
     click.echo(f"re-encrypted {count} secrets")
 
 

@@ -1,14 +1,16 @@
-"""Engine, session, declarative base and the tenant backstop.
+"""Engine, session, declarative base, the tenant backstop and the row-level-security scope.
 
 One scoped session per thread (a request, a job). Services flush; the edges
 (request teardown, job wrapper, CLI command) commit. The session's ``info`` holds
 the current agency id; while it is set, every ORM SELECT is filtered to that
 agency (``with_loader_criteria``) — the second line of tenant isolation behind
-the explicit scoping in queries and ``get_scoped_or_404``.
+the explicit scoping in queries and ``get_scoped_or_404`` — and every transaction
+tells PostgreSQL the same, whose row-level security is the third (agency/rls.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -28,6 +30,8 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+
+from agency import rls
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,9 +105,23 @@ def init_engine(url: str, **kwargs: Any) -> Engine:
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
     options.update(kwargs)
     _engine = create_engine(sqlalchemy_url(url), **options)
+    event.listen(_engine, "connect", _connect_as_app_role)
     session.remove()
     session.configure(bind=_engine)
     return _engine
+
+
+def _connect_as_app_role(dbapi_connection, connection_record) -> None:
+    """Every connection of the app works as ``agency_app`` (row-level security applies, even to a superuser login)."""
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {rls.APP_ROLE}")
+        dbapi_connection.commit()  # a session-level setting: it must outlive this first transaction
+    except Exception as exc:
+        dbapi_connection.rollback()
+        raise RuntimeError(
+            f"cannot SET ROLE {rls.APP_ROLE}: run `agency db upgrade` (it creates the role), and grant "
+            f"{rls.APP_ROLE} and {rls.SYSTEM_ROLE} to the database login if it is not the owner") from exc
 
 
 def get_engine() -> Engine:
@@ -113,48 +131,98 @@ def get_engine() -> Engine:
 
 
 # --- tenant scoping -------------------------------------------------------------------
+#
+# Three lines of isolation (DESIGN.md §4): scoped lookups and explicit agencies in queries; the ORM
+# backstop below; PostgreSQL row-level security (agency/rls.py). The session's ``info`` says which
+# agency the unit of work belongs to (``agency_id``) or that it works across agencies for a named
+# reason (``system_reasons``); every transaction starts by telling PostgreSQL the same.
+
+log = logging.getLogger(__name__)
+
+
+def _scope_of(db_session: Session) -> tuple[str, str]:
+    info = db_session.info
+    if info.get("system_reasons") or info.get("system_default"):
+        return rls.SYSTEM_ROLE, ""
+    agency_id = info.get("agency_id")
+    return rls.APP_ROLE, "" if agency_id is None else str(int(agency_id))
+
+
+def _apply_scope(db_session: Session, connection: Connection | None = None) -> None:
+    """Set the transaction's role and agency to what the session says (SET LOCAL semantics)."""
+    if connection is None:
+        if not db_session.in_transaction():
+            return  # the next transaction applies it when it begins
+        connection = db_session.connection()
+    role, agency = _scope_of(db_session)
+    connection.exec_driver_sql(
+        "SELECT set_config('role', %s, true), set_config('" + rls.AGENCY_SETTING + "', %s, true)", (role, agency))
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_new_transaction(db_session: Session, transaction, connection: Connection) -> None:
+    _apply_scope(db_session, connection)
+
 
 def set_tenant(db_session: Session, agency_id: int | None) -> None:
-    """Scope every later ORM SELECT of this session to ``agency_id`` (None lifts it)."""
+    """Scope this session to ``agency_id``: later ORM SELECTs and row-level security (None: no agency)."""
+    db_session.info.pop("system_default", None)
     if agency_id is None:
         db_session.info.pop("agency_id", None)
     else:
         db_session.info["agency_id"] = int(agency_id)
+    _apply_scope(db_session)
 
 
 @contextmanager
 def tenant(db_session: Session, agency_id: int | None) -> Iterator[Session]:
-    previous = db_session.info.get("agency_id")
+    """Work for one agency inside the block, then return to exactly the previous scope."""
+    previous = {key: db_session.info[key] for key in ("agency_id", "system_default") if key in db_session.info}
     set_tenant(db_session, agency_id)
     try:
         yield db_session
     finally:
-        set_tenant(db_session, previous)
+        db_session.info.pop("agency_id", None)
+        db_session.info.update(previous)
+        if db_session.is_active:
+            _apply_scope(db_session)
 
 
 @contextmanager
 def system_scope(reason: str, db_session: Session | None = None) -> Iterator[Session]:
     """Work across agencies (login by e-mail, webhook routing, the SLA scan), named by ``reason``.
 
-    The only way past tenant isolation: the ORM backstop is lifted inside. Code that can name its
-    agency uses ``tenant()`` instead; cross-agency jobs list the agencies here, then work agency by agency.
+    The only way past tenant isolation: inside, the ORM backstop is lifted and the transaction runs as
+    ``agency_system`` (every row). Each use is logged with its reason. Code that can name its agency
+    uses ``tenant()`` instead; cross-agency jobs list the agencies here, then work agency by agency.
     """
     target = db_session or session()
     previous = target.info.get("agency_id")
     reasons = target.info.setdefault("system_reasons", [])
     reasons.append(reason)
-    set_tenant(target, None)
+    target.info.pop("agency_id", None)
+    log.debug("system scope: %s", reason)
+    _apply_scope(target)
     try:
         yield target
     finally:
         reasons.pop()
-        set_tenant(target, previous)
+        if previous is not None:
+            target.info["agency_id"] = previous
+        if target.is_active:
+            _apply_scope(target)
+
+
+def reset_scope(db_session: Session) -> None:
+    """Forget every scope: no agency, no cross-agency reason (the start of a job or command)."""
+    for key in ("agency_id", "system_reasons", "system_default"):
+        db_session.info.pop(key, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _tenant_backstop(state: ORMExecuteState) -> None:
     agency_id = state.session.info.get("agency_id")
-    if agency_id is None or state.execution_options.get("all_tenants", False):
+    if agency_id is None:
         return
     if state.is_select and not state.is_column_load and not state.is_relationship_load:
         state.statement = state.statement.options(

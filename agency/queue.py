@@ -80,6 +80,8 @@ def job(queue: str, *, timeout: int = 300, retries: int = 0, retry_intervals: tu
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            # A job starts with no agency: it names its tenant (db.tenant) or its cross-agency reason.
+            db.reset_scope(db.session())
             try:
                 result = fn(*args, **kwargs)
                 db.session.commit()

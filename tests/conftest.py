@@ -178,7 +178,10 @@ def app(_app) -> Iterator:
     connection = engine.connect()
     outer = connection.begin()
     db.session.remove()
-    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    # Test code (factories, assertions) reads and writes across agencies; a request, a job or
+    # db.tenant() drops this default, so the code under test runs under row-level security.
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint",
+                         info={"system_default": "test fixtures"})
     ctx = _app.app_context()
     ctx.push()
     try:
@@ -188,7 +191,7 @@ def app(_app) -> Iterator:
         db.session.remove()
         outer.rollback()
         connection.close()
-        db.session.configure(bind=engine)
+        db.session.configure(bind=engine, info={})
 
 
 @pytest.fixture

@@ -17,7 +17,10 @@ def init_app(app: Flask) -> None:
             user_id, generation = (int(part) for part in session_user_id.split(":", 1))
         except (ValueError, AttributeError):
             return None
-        return queries.load_user_for_session(user_id, generation)
+        from agency import db
+
+        with db.system_scope("load the signed-in user of a session"):
+            return queries.load_user_for_session(user_id, generation)
 
     app.register_blueprint(bp)
     app.cli.add_command(create_agency_command)

@@ -23,8 +23,10 @@ def create_agency_command(name: str, owner_email: str, owner_name: str, password
     from agency.errors import ValidationError
 
     try:
-        agency, owner = create_agency(name, owner_email, owner_name, password, locale=locale, timezone=timezone)
-        db.session.commit()
+        with db.system_scope("a new agency is created from the command line"):
+            agency, owner = create_agency(name, owner_email, owner_name, password, locale=locale,
+                                          timezone=timezone)
+            db.session.commit()
     except ValidationError as err:
         db.session.rollback()
         raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from agency import db
 from agency.accounts.models import Membership, Role, User, Workspace
@@ -38,14 +39,16 @@ def workspace_for_user(user: User, slug: str) -> Workspace | None:
 
 
 def user_by_email(email: str) -> User | None:
+    """The user with this address in any agency (call inside ``db.system_scope``)."""
     stmt = select(User).where(func.lower(User.email) == email.strip().lower())
-    return db.session.scalars(stmt.execution_options(all_tenants=True)).first()
+    return db.session.scalars(stmt).first()
 
 
 def load_user_for_session(user_id: int, generation: int) -> User | None:
-    stmt = select(User).where(User.id == user_id, User.session_generation == generation,
-                              User.is_active_user.is_(True))
-    return db.session.scalars(stmt.execution_options(all_tenants=True)).first()
+    """The active user with this id and session generation, with its agency (callers need no second query)."""
+    stmt = select(User).options(joinedload(User.agency)).where(
+        User.id == user_id, User.session_generation == generation, User.is_active_user.is_(True))
+    return db.session.scalars(stmt).first()
 
 
 def users_of_agency(agency_id: int, *, search: str = "", role: str = "", active: str = "") -> list[User]:

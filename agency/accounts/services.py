@@ -61,10 +61,12 @@ def _check_password(password: str, email: str, name: str) -> None:
 
 
 def email_taken(email: str, exclude_user_id: int | None = None) -> bool:
+    """Whether any agency has a user with this address (addresses log in, so they are unique everywhere)."""
     stmt = select(User.id).where(func.lower(User.email) == normalise_email(email))
     if exclude_user_id is not None:
         stmt = stmt.where(User.id != exclude_user_id)
-    return db.session.execute(stmt.execution_options(all_tenants=True)).first() is not None
+    with db.system_scope("e-mail addresses are unique across agencies"):
+        return db.session.execute(stmt).first() is not None
 
 
 # --- agencies -------------------------------------------------------------------------

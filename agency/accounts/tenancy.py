@@ -23,8 +23,8 @@ T = TypeVar("T")
 def resolve_tenant() -> None:
     """before_request: scope the session to the logged-in user's agency."""
     user = current_user if current_user and current_user.is_authenticated else None
-    g.agency = user.agency if user is not None else None
     db.set_tenant(db.session(), user.agency_id if user is not None else None)
+    g.agency = user.agency if user is not None else None
 
 
 def visible_workspace_ids() -> set[int]:

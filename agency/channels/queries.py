@@ -21,14 +21,16 @@ def due_channels(now: datetime, limit: int = 500) -> list[tuple[int, int]]:
                    Channel.next_sync_at <= now,
                    or_(Channel.backoff_until.is_(None), Channel.backoff_until <= now))
             .order_by(Channel.next_sync_at).limit(limit))
-    return [(a, c) for a, c in db.session.execute(stmt.execution_options(all_tenants=True)).all()]
+    with db.system_scope("the sync dispatcher lists due channels of every agency"):
+        return [(a, c) for a, c in db.session.execute(stmt).all()]
 
 
 def channels_for_account(platforms: tuple[str, ...], account_id: str) -> list[Channel]:
     """Connected channels of a platform account, in every workspace and agency (webhook routing)."""
     stmt = select(Channel).where(Channel.platform.in_(platforms), Channel.external_account_id == account_id,
                                  Channel.status != ChannelStatus.PAUSED)
-    return list(db.session.scalars(stmt.execution_options(all_tenants=True)))
+    with db.system_scope("route a platform webhook to its channels"):
+        return list(db.session.scalars(stmt))
 
 
 def interaction_counts(workspace_id: int) -> dict[int, int]:

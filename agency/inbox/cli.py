@@ -16,7 +16,8 @@ def sync_command(channel_id: int) -> None:
     from agency.channels.models import Channel
     from agency.inbox.jobs import run_sync
 
-    channel = db.session.get(Channel, channel_id)
+    with db.system_scope("the sync command finds a channel by id"):
+        channel = db.session.get(Channel, channel_id)
     if channel is None:
         raise click.ClickException(f"no channel {channel_id}")
     with db.tenant(db.session(), channel.agency_id):

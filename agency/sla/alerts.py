@@ -102,9 +102,31 @@ def _windows(workspace_ids: list[int]) -> dict[str, list]:
     return columns
 
 
+_AGENCIES_WITH_WORK = text("""
+SELECT agency_id FROM interactions
+WHERE status IN ('new', 'open', 'waiting') AND sla_due_at IS NOT NULL AND sla_due_at <= :horizon
+UNION
+SELECT p.agency_id FROM sla_pauses p
+WHERE p.ended_at IS NOT NULL AND p.ended_at <= :now AND p.ended_at > :since
+""")
+
+
 def scan(now: datetime | None = None) -> dict[str, int]:
-    """One pass of the minute job; returns counts (pauses ended, states advanced, alerts sent)."""
+    """One pass of the minute job over every agency with work, agency by agency; returns summed counts."""
     now = now or db.utcnow()
+    params = {"now": now, "horizon": now + HORIZON, "since": now - timedelta(days=2)}
+    with db.system_scope("the SLA scan lists agencies with due or paused items"):
+        agency_ids = sorted(db.session.scalars(_AGENCIES_WITH_WORK, params))
+    totals = {"pauses_ended": 0, "states": 0, "alerts": 0}
+    for agency_id in agency_ids:
+        with db.tenant(db.session(), agency_id):
+            for key, value in scan_agency(now).items():
+                totals[key] += value
+    return totals
+
+
+def scan_agency(now: datetime) -> dict[str, int]:
+    """The scan for the session's current agency (row-level security keeps it to that agency)."""
     # 1. Snoozes whose planned end has passed: the clock runs again, due times are final.
     ended = list(db.session.scalars(_PAUSES_OVER, {"now": now, "since": now - timedelta(days=2)}))
     recompute_interactions(ended, now=now)

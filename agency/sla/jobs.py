@@ -17,10 +17,9 @@ def scan_sla() -> dict[str, int]:
 @job("sla", timeout=900)
 def recompute_sla(agency_id: int, workspace_id: int) -> int:
     """Recompute due times and states of a workspace after its policy or calendar changed."""
-    workspace = db.session.get(Workspace, workspace_id)
-    if workspace is None or workspace.agency_id != agency_id:
-        return 0
     with db.tenant(db.session(), agency_id):
+        if db.get_in_agency(Workspace, workspace_id, agency_id) is None:
+            return 0
         return services.recompute_workspace(workspace_id)
 
 

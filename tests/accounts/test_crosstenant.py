@@ -132,5 +132,9 @@ def test_scoped_lookup_and_backstop(app, world):
         users = db.session.scalars(select(User)).all()
     assert "Beta Client" not in names and {"Alpha Client", "Alpha Two"} <= names
     assert users and all(u.agency_id == world.agency_a.id for u in users)
-    # With no tenant set (CLI, scheduler), every agency is visible.
-    assert "Beta Client" in set(db.session.scalars(select(Workspace.name)))
+    # With no tenant set (a job or command before it names its agency), row-level security shows nothing;
+    # a named cross-agency scope sees every agency.
+    db.set_tenant(session, None)
+    assert set(db.session.scalars(select(Workspace.name))) == set()
+    with db.system_scope("test: every agency"):
+        assert {"Alpha Client", "Beta Client"} <= set(db.session.scalars(select(Workspace.name)))

@@ -69,17 +69,17 @@ def committed_agency(_app):
     from agency.accounts.models import Agency
     from tests.conftest import make_agency, make_user
 
-    with _app.app_context():
+    with _app.app_context(), db.system_scope("test: create a committed agency"):
         agency = make_agency("Browser Agentur")
         owner = make_user(agency, "owner", name="Berta Browser")
         db.session.commit()
         ids = (agency.id, owner.email)
-        db.session.remove()
+    db.session.remove()
     yield ids
-    with _app.app_context():
+    with _app.app_context(), db.system_scope("test: delete the committed agency"):
         db.session.delete(db.session.get(Agency, ids[0]))
         db.session.commit()
-        db.session.remove()
+    db.session.remove()
 
 
 def screenshot(page, name: str) -> Path:

@@ -29,7 +29,7 @@ def inbox_world(_app, _session_sandbox, test_config):
     _app.config["AGENCY"] = original.with_overrides(meta_graph_base=sandbox.graph_base)
     account = sandbox.add_account("facebook_page", unique_account("e2e"), name="Browser Bäckerei",
                                   history_days=1, per_day=40)
-    with _app.app_context():
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
         agency = make_agency("Inbox Agentur")
         ws = make_workspace(agency, "Browser Bäckerei")
         owner = make_user(agency, "owner", name="Olga Owner")
@@ -53,7 +53,7 @@ def inbox_world(_app, _session_sandbox, test_config):
         worker.terminate()
         worker.wait(20)
         _app.config["AGENCY"] = original
-        with _app.app_context():
+        with _app.app_context(), db.system_scope("test: committed fixtures"):
             db.session.delete(db.session.get(Agency, info["agency_id"]))
             db.session.commit()
             db.session.remove()

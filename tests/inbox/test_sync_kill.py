@@ -27,7 +27,7 @@ def test_sigkill_mid_sync_then_resume(_app, test_config, _session_sandbox):
     sandbox = _session_sandbox
     account_id = unique_account("kill")
     created = sandbox.add_account("youtube_channel", account_id, name="Kill Test", history_days=20, per_day=300)
-    with _app.app_context():
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
         agency = make_agency("Kill Agentur")
         make_user(agency, "owner")
         ws = make_workspace(agency)
@@ -80,7 +80,7 @@ def test_sigkill_mid_sync_then_resume(_app, test_config, _session_sandbox):
         assert ids == expected  # nothing lost
     finally:
         engine.dispose()
-        with _app.app_context():
+        with _app.app_context(), db.system_scope("test: committed fixtures"):
             db.session.delete(db.session.get(Agency, agency_id))
             db.session.commit()
             db.session.remove()

@@ -68,14 +68,19 @@ def login():
     if request.method == "POST":
         if not form.validate():
             return render_template("accounts/login.html", form=form), 400
-        user = queries.user_by_email(form.email.data)
+        with db.system_scope("log in by e-mail address"):
+            user = queries.user_by_email(form.email.data)
         password_ok = passwords.verify_password(user.password_hash if user else None, form.password.data)
+        if user is not None:
+            db.set_tenant(db.session(), user.agency_id)
         if user is None or not password_ok or not user.is_active:
-            audit.record("auth.login_failed", agency_id=user.agency_id if user else None, actor=None,
-                         object_type="user", object_id=user.id if user else "", ip=client_ip(),
-                         details={"email": form.email.data.strip().lower()[:320],
-                                  "reason": "inactive" if user is not None and password_ok else "credentials"})
-            db.session.commit()
+            # Its own short transaction: the 401 below rolls the request back, the record must stay.
+            with db.system_scope("record a failed login"):
+                audit.record("auth.login_failed", agency_id=user.agency_id if user else None, actor=None,
+                             object_type="user", object_id=user.id if user else "", ip=client_ip(),
+                             details={"email": form.email.data.strip().lower()[:320],
+                                      "reason": "inactive" if user is not None and password_ok else "credentials"})
+                db.session.commit()
             form.form_errors.append(_("E-mail or password is not correct."))
             return render_template("accounts/login.html", form=form), 401
         if user.has_2fa:
@@ -100,7 +105,10 @@ def login_second_factor():
         session.pop("pending_2fa_user", None)
         flash(_("Please log in again."), "warning")
         return redirect(url_for("accounts.login"))
-    user = db.session.get(User, user_id)
+    with db.system_scope("second login step of a user who gave the password"):
+        user = db.session.get(User, user_id)
+    if user is not None:
+        db.set_tenant(db.session(), user.agency_id)
     if user is None or not user.is_active or not user.has_2fa:
         session.clear()
         return redirect(url_for("accounts.login"))
@@ -148,7 +156,8 @@ def invite_url(user: User) -> str:
 def accept_invite(token: str):
     try:
         data = _invite_serializer().loads(token, max_age=INVITE_MAX_AGE)
-        user = queries.load_user_for_session(int(data["u"]), int(data["g"]))
+        with db.system_scope("accept an invitation link"):
+            user = queries.load_user_for_session(int(data["u"]), int(data["g"]))
     except SignatureExpired:
         flash(_("This invitation has expired. Ask your administrator for a new one."), "error")
         return redirect(url_for("accounts.login"))
@@ -156,12 +165,12 @@ def accept_invite(token: str):
         user = None
     if user is None:
         return render_template("errors/404.html"), 404
+    db.set_tenant(db.session(), user.agency_id)
     form = SetPasswordForm()
     if request.method == "POST":
         if form.validate():
             try:
                 services.set_password(user, form.new_password.data, ip=client_ip())
-                db.set_tenant(db.session(), user.agency_id)
                 _complete_login(user)
                 flash(_("Welcome! Your password is set."), "success")
                 return redirect(_home_for(user))
