@@ -23,9 +23,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import crypto, db, embedded, queue, wiring
+from agency import crypto, db, embedded, queue, web, wiring
 from agency.config import Config
 from agency.extensions import babel, csrf, limiter, login_manager
 
@@ -49,7 +48,8 @@ def create_app(config: Config | None = None) -> Flask:
     config = embedded.resolve_service_urls(config)
     app = Flask("agency", template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(config.instance_dir))
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    web.install(app)
+    web.install_proxy_fix(app, config.trusted_proxies)
     app.config.update(
         AGENCY=config,
         SECRET_KEY=config.resolved_secret_key(),
@@ -127,6 +127,8 @@ def _select_timezone() -> str:
 def _register_hooks(app: Flask) -> None:
     from agency.accounts.tenancy import resolve_tenant
     from agency.accounts.views.admin import nav_context
+
+    app.url_value_preprocessor(resolve_tenant)
 
     @app.before_request
     def _tenant_and_2fa():

@@ -58,6 +58,8 @@ class Config:
     public_url: str | None = None  # e.g. https://app.example.com — for links in e-mails
     mail_from: str = "Agency <no-reply@localhost>"
     audit_retention_days: int = 400
+    # How many reverse proxies stand in front of the app; their X-Forwarded-* headers are trusted (0: none).
+    trusted_proxies: int = 0
     login_limit_ip: str = "30 per 10 minutes"
     login_limit_account: str = "8 per 15 minutes"
     session_lifetime_hours: int = 12
@@ -99,6 +101,7 @@ class Config:
             public_url=(_env("PUBLIC_URL") or "").rstrip("/") or None,
             mail_from=_env("MAIL_FROM", cls.mail_from),
             audit_retention_days=_env_int("AGENCY_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
+            trusted_proxies=_env_int("AGENCY_TRUSTED_PROXIES", cls.trusted_proxies),
         )
 
     def with_overrides(self, **overrides) -> Config:

@@ -120,8 +120,9 @@ def _connect_as_app_role(dbapi_connection, connection_record) -> None:
     except Exception as exc:
         dbapi_connection.rollback()
         raise RuntimeError(
-            f"cannot SET ROLE {rls.APP_ROLE}: run `agency db upgrade` (it creates the role), and grant "
-            f"{rls.APP_ROLE} and {rls.SYSTEM_ROLE} to the database login if it is not the owner") from exc
+            f"cannot SET ROLE {rls.APP_ROLE} ({type(exc).__name__}: {str(exc)[:200]}): run `agency db upgrade` "
+            f"(it creates the role), and grant {rls.APP_ROLE} and {rls.SYSTEM_ROLE} to the database login if it "
+            "is not the owner") from exc
 
 
 def get_engine() -> Engine:

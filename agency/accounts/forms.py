@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from agency.accounts.models import Role
+from agency.forms import Form
 
 LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
 ADDRESS_FORM_CHOICES = [("sie", _l("formal (Sie)")), ("du", _l("informal (du)"))]
@@ -51,44 +51,44 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=6, max=20)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     new_password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), *LANGUAGE_CHOICES],
                          validators=[Optional()])
 
 
-class TotpSetupForm(FlaskForm):
+class TotpSetupForm(Form):
     code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(min=6, max=10)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class TotpDisableForm(FlaskForm):
+class TotpDisableForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change state."""
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False),
                                                  Length(max=320)])
@@ -100,7 +100,7 @@ class UserForm(FlaskForm):
                              description=_l("Leave empty to send an invitation link instead."))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), validators=[InputRequired()])
     locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), *LANGUAGE_CHOICES],
@@ -108,7 +108,7 @@ class UserEditForm(FlaskForm):
     workspaces = MultiCheckboxField(_l("Workspaces"), coerce=int, validate_choice=True)
 
 
-class WorkspaceForm(FlaskForm):
+class WorkspaceForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(_l("Short name (in addresses)"), validators=[
         Optional(), Length(max=64), Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens."))])
@@ -119,7 +119,7 @@ class WorkspaceForm(FlaskForm):
     subdivision = SelectField(_l("State / Land"), choices=SUBDIVISION_CHOICES, validators=[Optional()])
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(Form):
     name = StringField(_l("Agency name"), validators=[DataRequired(), Length(max=120)])
     default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONE_CHOICES])

@@ -20,8 +20,15 @@ from agency.accounts.models import User, Workspace
 T = TypeVar("T")
 
 
-def resolve_tenant() -> None:
-    """before_request: scope the session to the logged-in user's agency."""
+def resolve_tenant(*_args) -> None:
+    """Scope the session to the logged-in user's agency, once per request, before anything is looked up.
+
+    Registered as the app's first URL value preprocessor, so it runs even before blueprints load their
+    ``<workspace>`` (row-level security shows nothing until the agency is named).
+    """
+    if g.get("_tenant_resolved"):
+        return
+    g._tenant_resolved = True
     user = current_user if current_user and current_user.is_authenticated else None
     db.set_tenant(db.session(), user.agency_id if user is not None else None)
     g.agency = user.agency if user is not None else None

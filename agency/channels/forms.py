@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from agency.forms import Form
 
 PLATFORM_LABELS = {
     "facebook_page": _l("Facebook Page"),
@@ -15,7 +16,7 @@ PLATFORM_LABELS = {
 }
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(Form):
     platform = SelectField(_l("Platform"), choices=list(PLATFORM_LABELS.items()))
     account_id = StringField(_l("Account ID"), validators=[DataRequired(), Length(max=128)],
                              description=_l("Page ID, Instagram user ID, accounts/…/locations/… or channel ID"))
@@ -28,5 +29,5 @@ class ChannelForm(FlaskForm):
                                  validators=[DataRequired(), NumberRange(min=30, max=86400)])
 
 
-class PickAccountForm(FlaskForm):
+class PickAccountForm(Form):
     account = SelectField(_l("Account"), validators=[DataRequired()])

@@ -118,6 +118,15 @@ def disconnect(ws, channel_id: int):
 
 # --- OAuth -------------------------------------------------------------------------------
 
+def _callback_url() -> str:
+    """Where the platform sends the user back: under PUBLIC_URL when set (what the platform has registered)."""
+    if current_app.config["AGENCY"].public_url:
+        from agency.mail import absolute_url
+
+        return absolute_url(url_for("channels_oauth.callback"))
+    return url_for("channels_oauth.callback", _external=True)
+
+
 def _state_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="channel-oauth")
 
@@ -132,7 +141,7 @@ def oauth_start(ws, provider: str):
     nonce = secrets.token_urlsafe(16)
     session["oauth_nonce"] = nonce
     state = _state_serializer().dumps({"w": ws.id, "p": provider, "n": nonce})
-    redirect_uri = url_for("channels_oauth.callback", _external=True)
+    redirect_uri = _callback_url()
     if provider == "meta":
         if not (config.meta_app_id and config.meta_app_secret):
             abort(404)
@@ -166,7 +175,7 @@ def callback():
         if request.args.get("error") or not request.args.get("code"):
             flash(_("The connection was cancelled on the platform."), "warning")
             return redirect(url_for("channels.index", workspace=ws.slug))
-        redirect_uri = url_for("channels_oauth.callback", _external=True)
+        redirect_uri = _callback_url()
         try:
             accounts = _oauth_accounts(config, provider, request.args["code"], redirect_uri)
         except ConnectorError as err:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from agency.forms import Form
 
 PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
 STATUS_LABELS = {"new": _l("New"), "open": _l("Open"), "waiting": _l("Waiting"), "replied": _l("Replied"),
@@ -16,37 +17,37 @@ SNOOZE_CHOICES = [("1h", _l("1 hour")), ("3h", _l("3 hours")), ("tomorrow", _l("
                   ("monday", _l("Next Monday")), ("wake", _l("Wake now"))]
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     text = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20_000)])
     opened_at = HiddenField()
     send_anyway = BooleanField(_l("Send anyway"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=10_000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validators=[InputRequired()])
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(Form):
     priority = SelectField(_l("Priority"), choices=list(PRIORITY_LABELS.items()), validators=[InputRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assignee"), validators=[Optional()])
 
 
-class TagsForm(FlaskForm):
+class TagsForm(Form):
     tags = StringField(_l("Tags (comma-separated)"), validators=[Optional(), Length(max=1000)])
 
 
-class SnoozeForm(FlaskForm):
+class SnoozeForm(Form):
     until = SelectField(_l("Snooze"), choices=SNOOZE_CHOICES, validators=[InputRequired()])
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     action = SelectField(_l("Action"), choices=[
         ("assign", _l("Assign to…")), ("unassign", _l("Unassign")), ("tag", _l("Add tag…")),
         ("close", _l("Close")), ("reopen", _l("Reopen")), ("spam", _l("Mark as spam")), ("ignore", _l("Ignore")),
@@ -56,12 +57,12 @@ class BulkForm(FlaskForm):
     priority = SelectField(choices=[("", "—"), *PRIORITY_LABELS.items()], validators=[Optional()])
 
 
-class SavedViewForm(FlaskForm):
+class SavedViewForm(Form):
     name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=80)])
     query = HiddenField(validators=[Length(max=2000)])
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     channel_id = SelectField(_l("Channel"), validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=[("", _l("any")), *KIND_LABELS.items()], validators=[Optional()])

@@ -8,10 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from agency.forms import Form
 from agency.sla.models import KINDS, MAX_TARGET_MINUTES, MAX_WARN_MINUTES, METRICS, PRIORITIES
 from agency.sla.policy import Cell, Target
 
@@ -79,7 +79,7 @@ def _dates_valid(form, field) -> None:
         raise ValidationError(str(exc)) from None
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     timezone = StringField(_l("Time zone"), default="Europe/Berlin",
                            validators=[DataRequired(), Length(max=64), _timezone_valid])
@@ -124,7 +124,7 @@ def cell_name(prefix: str, cell: Cell) -> str:
     return f"{prefix}_{'__'.join(cell)}"
 
 
-class _PolicyBase(FlaskForm):
+class _PolicyBase(Form):
     calendar = SelectField(_l("Business hours"), validate_choice=True)
     warn_minutes = IntegerField(_l("Warn … minutes before the due time"),
                                 validators=[Optional(), NumberRange(min=0, max=MAX_WARN_MINUTES)])
@@ -173,7 +173,7 @@ def _build_policy_form():
 PolicyForm = _build_policy_form()
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(Form):
     """The preview's GET parameters (no CSRF: it only reads)."""
 
     class Meta:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from agency import db
 from agency.accounts.models import Workspace
@@ -99,13 +100,7 @@ def save_policy(actor, *, workspace: Workspace | None, calendar_mode: str | None
             raise ValidationError(_("Unknown target."))
         if target is not None and not 0 <= target.minutes <= MAX_TARGET_MINUTES:
             raise ValidationError(_("A target is between 0 minutes and 90 days."), "_".join(cell))
-    stmt = select(SlaPolicy).where(SlaPolicy.agency_id == agency_id)
-    stmt = stmt.where(SlaPolicy.workspace_id == workspace.id) if workspace else stmt.where(
-        SlaPolicy.workspace_id.is_(None))
-    policy = db.session.scalar(stmt)
-    if policy is None:
-        policy = SlaPolicy(agency_id=agency_id, workspace_id=workspace.id if workspace else None)
-        db.session.add(policy)
+    policy = _locked_policy(agency_id, workspace)
     policy.calendar_mode = calendar_mode
     policy.calendar_id = calendar_id if calendar_mode == "custom" else None
     policy.warn_minutes, policy.warn_percent = warn_minutes, warn_percent
@@ -123,6 +118,20 @@ def save_policy(actor, *, workspace: Workspace | None, calendar_mode: str | None
                     "targets": sum(1 for t in targets.values() if t is not None)})
     enqueue_recompute(agency_id, [workspace.id] if workspace else _agency_workspace_ids(agency_id))
     return policy
+
+
+def _locked_policy(agency_id: int, workspace: Workspace | None) -> SlaPolicy:
+    """The policy row, created if missing, locked until the commit.
+
+    Two saves at once (a double click) then run one after the other: the second replaces the first's
+    cells instead of colliding with them on the unique key.
+    """
+    db.session.execute(insert(SlaPolicy).values(
+        agency_id=agency_id, workspace_id=workspace.id if workspace else None).on_conflict_do_nothing())
+    stmt = select(SlaPolicy).where(SlaPolicy.agency_id == agency_id)
+    stmt = stmt.where(SlaPolicy.workspace_id == workspace.id) if workspace else stmt.where(
+        SlaPolicy.workspace_id.is_(None))
+    return db.session.scalars(stmt.with_for_update().execution_options(populate_existing=True)).one()
 
 
 def reset_workspace_policy(actor, workspace: Workspace, *, ip: str = "") -> bool:

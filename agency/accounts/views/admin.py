@@ -45,6 +45,15 @@ def _send_invitation(user: User, link: str) -> None:
     queue_mail(user.email, subject, body)
 
 
+def _shown_link(link: str) -> str:
+    """An invitation link to show the admin on this page: completed with the address they are using.
+
+    Only e-mailed links must not depend on request headers (they come from PUBLIC_URL); this one is shown
+    to the person who made the request.
+    """
+    return link if link.startswith("http") else request.host_url.rstrip("/") + link
+
+
 # --- users ----------------------------------------------------------------------------
 
 def _user_form_choices(form, user: User | None = None) -> None:
@@ -80,13 +89,13 @@ def user_new():
                     locale=form.locale.data or None, ip=client_ip())
                 if not form.password.data:
                     link = invite_url(user)
-                    if current_app.config["AGENCY"].smtp_url:
+                    if current_app.config["AGENCY"].smtp_url and link.startswith("http"):
                         _send_invitation(user, link)
                         flash(_("Invitation sent to %(email)s. The link (valid for 7 days) also works from here: "
                                 "%(url)s", email=user.email, url=link), "success")
                     else:
                         flash(_("User created. Send them this invitation link (valid for 7 days): %(url)s",
-                                url=link), "success")
+                                url=_shown_link(link)), "success")
                 else:
                     flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect(url_for("accounts.users"))
@@ -148,8 +157,8 @@ def user_invite_link(user_id: int):
     user = get_scoped_or_404(User, user_id)
     if not EmptyForm().validate() or not user.is_active:
         abort(400)
-    flash(_("Invitation link for %(name)s (valid for 7 days): %(url)s", name=user.name, url=invite_url(user)),
-          "success")
+    flash(_("Invitation link for %(name)s (valid for 7 days): %(url)s", name=user.name,
+            url=_shown_link(invite_url(user))), "success")
     return redirect(url_for("accounts.user_edit", user_id=user.id))
 
 

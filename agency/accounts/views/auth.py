@@ -14,9 +14,10 @@ from agency.accounts import passwords, queries, services
 from agency.accounts.forms import LoginForm, SecondFactorForm, SetPasswordForm
 from agency.accounts.models import User
 from agency.accounts.views import bp
-from agency.accounts.views.helpers import apply_validation_error, client_ip, safe_next
+from agency.accounts.views.helpers import apply_validation_error, client_ip
 from agency.errors import ValidationError
 from agency.extensions import limiter
+from agency.web import safe_next
 
 PENDING_2FA_SECONDS = 300
 INVITE_MAX_AGE = 7 * 24 * 3600
@@ -148,7 +149,15 @@ def invite_token(user: User) -> str:
 
 
 def invite_url(user: User) -> str:
-    return url_for("accounts.accept_invite", token=invite_token(user), _external=True)
+    """The invitation link for e-mails: under PUBLIC_URL only, never built from request headers.
+
+    Without PUBLIC_URL the link is the bare path (the admin copies it from the page, where the browser's
+    own address completes it): a ``Host`` or ``X-Forwarded-Host`` header must never choose where a
+    password-setting link points.
+    """
+    from agency.mail import absolute_url
+
+    return absolute_url(url_for("accounts.accept_invite", token=invite_token(user)))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

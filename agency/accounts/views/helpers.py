@@ -52,10 +52,3 @@ def apply_validation_error(form, error: ValidationError) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         form.form_errors.append(error.message)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative redirect targets (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default

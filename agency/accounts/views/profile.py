@@ -43,7 +43,11 @@ def profile_language():
     form = LanguageForm()
     if not form.validate():
         return _render(400, language_form=form)
-    services.set_user_locale(current_user, form.locale.data or None)
+    try:
+        services.set_user_locale(current_user, form.locale.data or None)
+    except ValidationError as err:
+        apply_validation_error(form, err)
+        return _render(400, language_form=form)
     flash(_("Language saved."), "success")
     return redirect(url_for("accounts.profile"))
 

@@ -1,0 +1,126 @@
+"""HTTP edge hardening shared by every blueprint: request values, URL converters, redirects, proxies.
+
+- ``AgencyRequest`` removes the characters PostgreSQL cannot store (NUL, lone surrogates) from every
+  form and query value as it is parsed, so no view, form or service ever sees them.
+- ``BoundedIntConverter`` replaces Flask's ``int`` converter: an id beyond the bigint range answers 404
+  instead of reaching the database (where it would be a 500).
+- ``SafeStringConverter`` replaces the default path converter: a path segment with a NUL answers 404.
+- ``safe_next`` accepts only a same-origin path as a redirect target, after normalising the tricks
+  browsers forgive (tabs, newlines, backslashes, percent-encoding).
+- ``install_proxy_fix`` trusts ``X-Forwarded-*`` only from as many proxies as the settings name.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
+
+BIGINT_MAX = 2**63 - 1
+
+
+def clean_value(value: str) -> str:
+    """``value`` without NUL bytes and unpaired surrogates (PostgreSQL rejects both)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _clean_multidict(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    if not any(isinstance(v, str) and ("\x00" in v or _has_surrogate(v)) for _k, v in values.items(multi=True)):
+        return values
+    return type(values)([(clean_value(k), clean_value(v) if isinstance(v, str) else v)
+                         for k, v in values.items(multi=True)])
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+class AgencyRequest(Request):
+    """The request class of the app: form and query values arrive clean (see the module docstring)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _clean_multidict(self.__dict__["form"])
+
+    @property
+    def args(self) -> ImmutableMultiDict:  # type: ignore[override]
+        cached = self.__dict__.get("_agency_args")
+        if cached is None:
+            cached = self.__dict__["_agency_args"] = _clean_multidict(super().args)
+        return cached
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to PostgreSQL's bigint: larger numbers do not match (404)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
+        upper = BIGINT_MAX if max is None else builtins.min(max, BIGINT_MAX)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=upper, signed=signed)
+
+
+
+class SafeStringConverter(UnicodeConverter):
+    """The default path segment, refusing NUL (404) and overlong segments."""
+
+    def __init__(self, map: Any, minlength: int = 1, maxlength: int | None = 200, length: int | None = None) -> None:
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+
+    def to_python(self, value: str) -> str:
+        if "\x00" in value or _has_surrogate(value):
+            raise ValidationError()
+        return value
+
+
+def install(app: Flask) -> None:
+    """Use the hardened request class and URL converters (call before blueprints are registered)."""
+    app.request_class = AgencyRequest
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = SafeStringConverter
+    app.url_map.converters["string"] = SafeStringConverter
+
+
+def install_proxy_fix(app: Flask, trusted_proxies: int) -> None:
+    """Trust ``X-Forwarded-For/Proto/Host`` from exactly ``trusted_proxies`` proxies (0: trust none).
+
+    With no proxy in front, a client could otherwise pick its own IP address (escaping the login
+    throttle) and host name (poisoning absolute links).
+    """
+    if trusted_proxies <= 0:
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies,  # type: ignore[method-assign]
+                            x_host=trusted_proxies)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default`` (no open redirects).
+
+    Browsers drop tabs and newlines inside URLs and read ``\\`` as ``/``, so ``/\\t/evil.example`` and
+    ``/%5C/evil.example`` lead elsewhere; the target is normalised the way a browser would read it
+    (also after percent-decoding) before it is judged.
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    candidates = {target, unquote(target), unquote(unquote(target))}
+    for candidate in candidates:
+        normalised = "".join(ch for ch in candidate if ch not in "\t\n\r").replace("\\", "/")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in normalised):
+            return default
+        if not normalised.startswith("/") or normalised.startswith("//"):
+            return default
+        parts = urlsplit(normalised)
+        if parts.scheme or parts.netloc:
+            return default
+    return "".join(ch for ch in target if ch not in "\t\n\r")
