@@ -133,11 +133,11 @@ def test_triage_with_e_walks_the_open_items_of_the_filter(browser, live_server, 
         assert "Conversation closed." in page.inner_text(".flashes")
     here = _thread_id(page.url)
     assert here not in closed and len(set(closed)) == 3
-    with _app.app_context():
+    with _app.app_context(), db.tenant(db.session(), inbox_world["agency_id"]):
         rows = {i.id: i for i in db.session.query(Interaction).filter(Interaction.id.in_([*closed, here]))}
         assert [rows[i].status for i in closed] == ["closed"] * 3
         assert rows[here].status in ("new", "open", "waiting") and rows[here].kind == "comment"
-        db.session.remove()
+    db.session.remove()
     # The tag field has room for a few tags.
     assert page.locator("input[name=tags]").bounding_box()["width"] >= 260
     screenshot(page, "inbox-thread-after-triage")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def committed_page(_app, _session_sandbox, test_config):
     _app.config["AGENCY"] = original.with_overrides(meta_graph_base=sandbox.graph_base)
     account = sandbox.add_account("facebook_page", unique_account("retry"), name="Retry Page", history_days=1,
                                   per_day=12)
-    with _app.app_context():
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
         agency = make_agency("Retry Agentur")
         ws = make_workspace(agency, "Retry Kunde")
         cm = make_user(agency, "community_manager", workspaces=[ws])
@@ -65,7 +66,7 @@ def committed_page(_app, _session_sandbox, test_config):
     finally:
         sandbox.admin("DELETE", "faults")
         _app.config["AGENCY"] = original
-        with _app.app_context():
+        with _app.app_context(), db.system_scope("test: committed fixtures"):
             db.session.delete(db.session.get(Agency, info["agency_id"]))
             db.session.commit()
             db.session.remove()
@@ -78,11 +79,22 @@ def _run_worker(env: dict) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+@contextmanager
+def _for_agency(app, agency_id: int):
+    """An app context working for one agency, as a request or a job does; its session closed afterwards."""
+    with app.app_context():
+        try:
+            with db.tenant(db.session(), agency_id):
+                yield
+        finally:
+            db.session.remove()
+
+
 def test_spent_retries_fail_the_reply_and_retry_posts_it_once(_app, _session_sandbox, committed_page):
     sandbox, page = _session_sandbox, committed_page
     from agency.accounts.models import User
 
-    with _app.app_context():
+    with _for_agency(_app, page["agency_id"]):
         get_queue("replies").empty()
         author = db.session.get(User, page["cm_id"])
         reply = queue_reply(author, _customer_comment(page["channel_id"]), "Genau einmal, trotz allem.")
@@ -93,31 +105,29 @@ def test_spent_retries_fail_the_reply_and_retry_posts_it_once(_app, _session_san
         # One immediate retry instead of four over twenty minutes; everything else as configured.
         job.retries_left, job.retry_intervals = 1, [0]
         job.save()
-        db.session.remove()
     # The first attempt reaches the platform but its answer comes too late; the retry's check before
     # sending again meets server errors. Then no retry is left.
     sandbox.fault("timeout_after_write", page["account_id"], count=1, seconds=1.5)
     sandbox.fault("server_error", page["account_id"], count=5)
     page["run_worker"]()
-    with _app.app_context():
+    with _for_agency(_app, page["agency_id"]):
         failed = db.session.get(Reply, reply_id)
         assert failed.status == "failed" and failed.error and failed.attempts == 1
         assert failed.error != "The platform did not answer in time. We check whether it arrived and try again."
-        db.session.remove()
+        author = db.session.get(User, page["cm_id"])
     assert _posted(sandbox, page["account_id"], "Genau einmal, trotz allem.") == 1
     sandbox.admin("DELETE", "faults")
     # Retry, as the user does it on the thread page: the job finds the reply on the platform, posts nothing.
     with _app.app_context():
         client = _app.test_client()
-        login(client, db.session.get(User, page["cm_id"]))
+        login(client, author)
         assert post_form(client, f"/w/{page['slug']}/inbox/replies/{reply_id}/retry").status_code == 302
+    with _for_agency(_app, page["agency_id"]):
         assert db.session.get(Reply, reply_id).status == "queued"
-        db.session.remove()
     page["run_worker"]()
-    with _app.app_context():
+    with _for_agency(_app, page["agency_id"]):
         sent = db.session.get(Reply, reply_id)
         assert sent.status == "sent" and sent.external_id and sent.error is None
-        db.session.remove()
     assert _posted(sandbox, page["account_id"], "Genau einmal, trotz allem.") == 1
 
 

@@ -1,18 +1,18 @@
 """Replies remember when they last changed (the sweeper of stuck replies leaves fresh ones alone).
 
-Revision ID: 0005_inbox_ux
-Revises: 0004
-Create Date: 2026-11-26 09:00:00
+Revision ID: 0006_inbox_ux
+Revises: 0005
+Create Date: 2026-12-01 02:00:00
 
-Written by hand. Existing rows take the time of the upgrade: a reply stuck before it is found one
-sweep interval later.
+Written by hand. Existing rows take the time of the upgrade: a reply stuck before it is found ten
+minutes (STUCK_AFTER) after it.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_inbox_ux'
-down_revision = '0004'
+revision = '0006_inbox_ux'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
