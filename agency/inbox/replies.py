@@ -5,6 +5,10 @@ committed as "sending" with its first attempt time. Should the call time out (th
 platform may or may not have stored it) — or the worker die — the next attempt first
 asks the platform whether our reply with this text already exists after that time,
 and only sends when it does not. A reply never goes out twice.
+
+Never "queued" for ever: when the job's last retry fails (RQ's failure callback), or when no job is
+left to send it (the periodic sweeper), the reply is marked failed with the reason, and Retry queues it
+again — with the same check before sending.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from agency.queue import enqueue_after_commit, get_queue, job
 
 log = logging.getLogger(__name__)
 
+#: A reply in these states still waits for a job to send it.
+PENDING = ("queued", "sending")
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,6 @@ def _fail(reply_id: int, message: str) -> str:
 
 # --- replies that no job will send ---------------------------------------------------------------
 
-PENDING = ("queued", "sending")
 #: A pending reply untouched this long, with no job naming it, is stuck (the enqueue after a commit
 #: takes milliseconds; a job waiting for its next retry or a rate limit is a live job).
 STUCK_AFTER = timedelta(minutes=10)

@@ -88,6 +88,15 @@ def test_thread_from_the_all_clients_inbox_stays_in_it(client, world, make_inter
         .get_data(as_text=True)
     back = _attr(page, "data-back")
     assert _path(back) == "/inbox/" and _query(back) == {"workspace": [str(world.ws_a2.id)], "kind": ["comment"]}
+    # The all-clients list itself keeps that choice in its links, and a view saved from it too.
+    listing = client.get(f"/inbox/?workspace={world.ws_a2.id}").get_data(as_text=True)
+    mine = re.search(r'<a href="([^"]*)" class="side-link[^"]*">Mine', listing).group(1)
+    assert _query(unescape(mine)) == {"workspace": [str(world.ws_a2.id)], "assignee": ["mine"]}
+    thread_link = _attr(listing, "data-href")
+    assert _query(thread_link) == {"inbox": ["all"], "inbox_ws": [str(world.ws_a2.id)]}
+    query = unescape(re.search(r'<input[^>]*name="query"[^>]*value="([^"]*)"', listing).group(1))
+    saved = post_form(client, "/inbox/views", {"name": "Nur Alpha Two", "query": query})
+    assert _query(saved.location) == {"workspace": [str(world.ws_a2.id)]}
     # Opened from one client's inbox, u returns there.
     page = client.get(f"/w/{world.ws_a2.slug}/inbox/{in_a2.id}").get_data(as_text=True)
     assert _attr(page, "data-back") == f"/w/{world.ws_a2.slug}/inbox/"
