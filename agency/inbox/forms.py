@@ -20,7 +20,7 @@ class ReplyForm(FlaskForm):
     # Its own field name: a rejected reply must come back in the reply box, not in the note's.
     # The length is the platform's, checked by replies.queue_reply (the composer shows the same limit).
     reply_text = TextAreaField(_l("Reply"), validators=[DataRequired(_l("Write a reply first."))])
-    opened_at = HiddenField(validators=[Length(max=64)])
+    opened_at = HiddenField()
     send_anyway = BooleanField(_l("Send anyway"))
 
 

@@ -103,7 +103,7 @@ def reply(workspace: str, interaction_id: int):
     except ValueError:
         opened_at = None
     if opened_at is not None and opened_at.tzinfo is None:
-        opened_at = None
+        opened_at = None  # the page writes UTC with its offset; anything else is not ours
     if opened_at is not None and queries.same_reply_since(interaction, opened_at, current_user.id,
                                                           form.reply_text.data.strip()):
         # The same form sent twice (a double click, a reload): the first one is already on its way.
