@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from redis import Redis
-from rq import Queue, Retry, Worker
+from rq import Callback, Queue, Retry, Worker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -63,14 +63,19 @@ class JobSpec:
     timeout: int
     retries: int
     retry_intervals: tuple[int, ...]
+    on_failure: Callable[..., Any] | None = None
 
 
-def job(queue: str, *, timeout: int = 300, retries: int = 0, retry_intervals: tuple[int, ...] = (10, 60, 300)):
+def job(queue: str, *, timeout: int = 300, retries: int = 0, retry_intervals: tuple[int, ...] = (10, 60, 300),
+        on_failure: Callable[..., Any] | None = None):
     """Declare an RQ job.
 
     The wrapped function runs in a unit of work: it commits the session when it
     returns and rolls back when it raises. ``fn.enqueue(*args)`` queues it after
     the current transaction commits; ``fn.run_inline(*args)`` runs it here.
+    ``on_failure(job, connection, exc_type, exc_value, traceback)`` is RQ's failure
+    callback, a module-level function: RQ calls it after every failed run (also of an
+    abandoned job), before it retries; ``job.retries_left`` tells whether one follows.
     """
     if queue not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -92,7 +97,7 @@ def job(queue: str, *, timeout: int = 300, retries: int = 0, retry_intervals: tu
             finally:
                 db.session.remove()
 
-        wrapper.spec = JobSpec(queue, timeout, retries, retry_intervals)  # type: ignore[attr-defined]
+        wrapper.spec = JobSpec(queue, timeout, retries, retry_intervals, on_failure)  # type: ignore[attr-defined]
         wrapper.enqueue = functools.partial(enqueue_after_commit, wrapper)  # type: ignore[attr-defined]
         wrapper.run_inline = wrapper  # type: ignore[attr-defined]
         if name in JOBS and JOBS[name] is not wrapper:
@@ -109,6 +114,8 @@ def _enqueue_now(fn: Callable[..., Any], args: tuple, job_id: str | None, delay_
     retry = Retry(max=spec.retries, interval=list(spec.retry_intervals)) if spec.retries else None
     options: dict[str, Any] = {"job_timeout": spec.timeout, "retry": retry, "job_id": job_id,
                                "failure_ttl": 7 * 86400, "result_ttl": 3600}
+    if spec.on_failure is not None:
+        options["on_failure"] = Callback(spec.on_failure)
     if job_id is not None:
         # A job with this id still waiting means the work is already asked for.
         existing = queue.fetch_job(job_id)

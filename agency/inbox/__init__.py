@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.channels.signals import sync_requested
-    from agency.inbox import jobs, queries, replies  # noqa: F401  (registers the jobs)
+    from agency.inbox import jobs, queries, replies  # (importing jobs and replies registers their jobs)
     from agency.inbox.cli import sync_command
     from agency.inbox.views import bp
     from agency.inbox.webhooks import bp as webhooks_bp
@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     wiring.add_workspace_link(app, _l("Inbox"), "inbox.index", order=10)
     wiring.add_workspace_link(app, _l("Rules"), "inbox.rules", permission="channels.manage", order=30)
     wiring.add_periodic(app, jobs.dispatch_due_syncs, interval=15)
+    wiring.add_periodic(app, replies.sweep_stuck_replies, interval=300)

@@ -18,13 +18,16 @@ SNOOZE_CHOICES = [("1h", _l("1 hour")), ("3h", _l("3 hours")), ("tomorrow", _l("
 
 
 class ReplyForm(Form):
-    text = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20_000)])
+    # Its own field name: a rejected reply must come back in the reply box, not in the note's.
+    # The length is the platform's, checked by replies.queue_reply (the composer shows the same limit).
+    reply_text = TextAreaField(_l("Reply"), validators=[DataRequired(_l("Write a reply first."))])
     opened_at = HiddenField()
     send_anyway = BooleanField(_l("Send anyway"))
 
 
 class NoteForm(Form):
-    text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=10_000)])
+    note_text = TextAreaField(_l("Internal note"), validators=[DataRequired(_l("Write a note first.")),
+                                                              Length(max=10_000)])
 
 
 class StatusForm(Form):

@@ -169,6 +169,8 @@ class Reply(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Last change of the row (status, attempt): the sweeper leaves alone what changed a moment ago.
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
     use_human_agent_tag: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
 
 

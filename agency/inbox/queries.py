@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, and_, func, literal, or_, select, true, tuple_
+from sqlalchemy import BigInteger, Row, Select, and_, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.orm import aliased
 
@@ -60,6 +60,8 @@ class InboxFilter:
     """What the list shows; parsed from query parameters (unknown values are ignored, never errors)."""
 
     workspace_ids: list[int] = field(default_factory=list)
+    # The workspaces picked in the all-clients list (empty: all visible ones); kept in its links.
+    workspace_choice: list[int] = field(default_factory=list)
     channel_id: int | None = None
     kind: str | None = None
     status: str = "open"
@@ -73,15 +75,20 @@ class InboxFilter:
     sort: str = "newest"
 
     @classmethod
-    def from_args(cls, args, visible_ids: set[int], *, workspace_id: int | None = None) -> InboxFilter:
+    def from_args(cls, args, visible_ids: set[int], *, workspace_id: int | None = None,
+                  workspace_arg: str = "workspace") -> InboxFilter:
+        """``workspace_arg`` names the argument holding the all-clients list's workspace choice."""
+
         def one(name, allowed=None, maxlen=100):
             value = (args.get(name) or "").strip()[:maxlen]
             if not value or (allowed is not None and value not in allowed):
                 return None
             return value
 
-        wanted = [int(w) for w in args.getlist("workspace") if str(w).isdigit()] if workspace_id is None else []
-        ids = sorted(visible_ids & set(wanted)) if wanted else sorted(visible_ids)
+        wanted = [int(w) for w in args.getlist(workspace_arg) if str(w).isdigit() and len(str(w)) < 19] \
+            if workspace_id is None else []
+        choice = sorted(visible_ids & set(wanted))
+        ids = choice if wanted else sorted(visible_ids)
         if workspace_id is not None:
             ids = [workspace_id] if workspace_id in visible_ids else []
         channel = one("channel")
@@ -89,17 +96,19 @@ class InboxFilter:
         if assignee not in (None, "mine", "unassigned") and not assignee.isdigit():
             assignee = None
         return cls(
-            workspace_ids=ids, channel_id=int(channel) if channel and channel.isdigit() else None,
+            workspace_ids=ids, workspace_choice=choice,
+            channel_id=int(channel) if channel and channel.isdigit() and len(channel) < 19 else None,
             kind=one("kind", set(Kind)), status=one("status", STATUS_FILTERS) or "open", assignee=assignee,
             priority=one("priority", set(Priority)), sentiment=one("sentiment", SENTIMENTS),
             language=one("language", LANGUAGES), tag=one("tag", maxlen=40), q=one("q", maxlen=200),
             sla=one("sla", SLA_STATES), sort=one("sort", SORTS) or "newest")
 
-    def as_args(self, *, include_workspaces: bool = True) -> dict[str, str]:
+    def as_args(self) -> dict[str, str]:
+        """The filter as query arguments, without the workspaces (the URLs carry those their own way)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "workspace_ids":
+            if f.name in ("workspace_ids", "workspace_choice"):
                 continue
             if value not in (None, "") and not (f.name == "status" and value == "open") \
                     and not (f.name == "sort" and value == "newest"):
@@ -146,7 +155,9 @@ def filtered(flt: InboxFilter, user_id: int, *, now: datetime | None = None, wor
     if flt.language:
         stmt = stmt.where(Interaction.language == flt.language)
     if flt.tag:
-        stmt = stmt.where(Interaction.tags.contains([flt.tag.lower()]))
+        # Tags keep the spelling they were given but are one tag in any case ("VIP" is "vip").
+        tag = func.unnest(Interaction.tags).table_valued("tag").render_derived()
+        stmt = stmt.where(select(tag.c.tag).where(func.lower(tag.c.tag) == flt.tag.lower()).exists())
     if flt.sla:
         stmt = stmt.where(Interaction.sla_state == flt.sla)
     if flt.q:
@@ -243,20 +254,20 @@ def filter_counts(flt: InboxFilter, user_id: int) -> dict[str, int]:
             "breached": breached, "opportunities": opportunities}
 
 
-def neighbours(flt: InboxFilter, user_id: int, current: Interaction) -> tuple[int | None, int | None]:
-    """The ids before and after ``current`` in the list (for j/k in the thread view)."""
+def neighbours(flt: InboxFilter, user_id: int, current: Interaction) -> tuple[Row | None, Row | None]:
+    """The items before and after ``current`` in the list (``id``, ``workspace_id``; for j/k and e in the thread)."""
     (key, tiebreak), direction = _sort_keys(flt.sort)
     value = current.sla_due_at if flt.sort == "due" else current.platform_created_at
     value = value or _FAR_FUTURE
-    base = filtered(flt, user_id).with_only_columns(Interaction.id)
+    base = filtered(flt, user_id).with_only_columns(Interaction.id, Interaction.workspace_id)
     pair, here = tuple_(key, tiebreak), tuple_(literal(value), literal(current.id))
     if direction == "desc":
         older = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
         newer = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
-        return db.session.scalar(newer), db.session.scalar(older)
+        return db.session.execute(newer).first(), db.session.execute(older).first()
     later = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
     earlier = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
-    return db.session.scalar(earlier), db.session.scalar(later)
+    return db.session.execute(earlier).first(), db.session.execute(later).first()
 
 
 # --- a thread --------------------------------------------------------------------------------
@@ -313,14 +324,23 @@ def replied_by_others_since(interaction: Interaction, since: datetime, user_id: 
     return list(db.session.scalars(stmt))
 
 
+def same_reply_since(interaction: Interaction, since: datetime, user_id: int, text: str) -> bool:
+    """Whether this user queued this very text here after ``since`` (the same form submitted twice)."""
+    stmt = select(Reply.id).where(Reply.interaction_id == interaction.id, Reply.created_at > since,
+                                  Reply.author_id == user_id, Reply.text == text).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
 def saved_views(user_id: int) -> list[SavedView]:
     return list(db.session.scalars(select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
 
 
 def tags_in_use(workspace_ids: list[int], limit: int = 30) -> list[str]:
+    """The most used tags of open items, each once whatever its case (in one of its spellings)."""
     tag = func.unnest(Interaction.tags).label("tag")
-    stmt = (select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
-                              Interaction.status.in_(OPEN_STATUSES)).group_by(tag)
-            .order_by(func.count().desc()).limit(limit))
+    inner = select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
+                              Interaction.status.in_(OPEN_STATUSES)).subquery()
+    stmt = (select(func.min(inner.c.tag)).group_by(func.lower(inner.c.tag))
+            .order_by(func.count().desc(), func.min(inner.c.tag)).limit(limit))
     return list(db.session.scalars(stmt))
 

@@ -5,15 +5,24 @@ committed as "sending" with its first attempt time. Should the call time out (th
 platform may or may not have stored it) — or the worker die — the next attempt first
 asks the platform whether our reply with this text already exists after that time,
 and only sends when it does not. A reply never goes out twice.
+
+Never "queued" for ever: when the job's last retry fails (RQ's failure callback), or when no job is
+left to send it (the periodic sweeper), the reply is marked failed with the reason, and Retry queues it
+again — with the same check before sending.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from rq.exceptions import AbandonedJobError
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
 
 from agency import db
@@ -29,22 +38,55 @@ from agency.channels.connectors.base import (
     messaging_window,
 )
 from agency.channels.connectors.facebook_page import MESSENGER_MAX
-from agency.channels.models import Channel, ChannelStatus
+from agency.channels.models import Channel, ChannelStatus, Platform
 from agency.errors import ValidationError
 from agency.inbox.models import Interaction, Kind, Reply, Status
 from agency.inbox.signals import interaction_changed, reply_sent
-from agency.queue import enqueue_after_commit, job
+from agency.queue import enqueue_after_commit, get_queue, job
 
 log = logging.getLogger(__name__)
 
+#: A reply in these states still waits for a job to send it.
+PENDING = ("queued", "sending")
 
 
-def reply_limit(channel: Channel, interaction: Interaction) -> int:
-    if interaction.kind == Kind.DIRECT_MESSAGE and channel.platform == "facebook_page":
-        return MESSENGER_MAX
+@dataclass(frozen=True)
+class ReplyLimit:
+    """The longest reply a platform takes for one target, and what it counts (characters or UTF-8 bytes).
+
+    The composer's hint, its counter and the error on sending all come from this one value.
+    """
+
+    maximum: int
+    unit: str = "characters"
+
+    def measure(self, text: str) -> int:
+        """The length of ``text`` as the platform counts it."""
+        return len(text.encode("utf-8")) if self.unit == "bytes" else len(text)
+
+    @property
+    def hint(self) -> str:
+        if self.unit == "bytes":
+            return _("at most %(n)d bytes (ä, ß and emoji count as 2 to 4)", n=self.maximum)
+        return _("at most %(n)d characters", n=self.maximum)
+
+    def error(self, text: str) -> str:
+        if self.unit == "bytes":
+            return _("This platform accepts at most %(n)d bytes here (%(have)d now; ä, ß and emoji count as 2 to 4).",
+                     n=self.maximum, have=self.measure(text))
+        return _("This platform accepts at most %(n)d characters here (%(have)d now).",
+                 n=self.maximum, have=self.measure(text))
+
+
+def reply_limit(channel: Channel, interaction: Interaction) -> ReplyLimit:
+    """The reply limit for this interaction, from its channel's connector."""
+    if interaction.kind == Kind.DIRECT_MESSAGE and channel.platform == Platform.FACEBOOK_PAGE:
+        return ReplyLimit(MESSENGER_MAX)
     from agency.channels.connectors import CONNECTORS
 
-    return CONNECTORS[channel.platform].max_reply_length
+    # Google counts a review answer's bytes (ReviewReply.comment: "The maximum length is 4096 bytes").
+    unit = "bytes" if channel.platform == Platform.GOOGLE_BUSINESS_PROFILE else "characters"
+    return ReplyLimit(CONNECTORS[channel.platform].max_reply_length, unit)
 
 
 def last_customer_message_at(interaction: Interaction):
@@ -69,21 +111,24 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
     text = text.strip()
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
     if channel is None:
-        raise ValidationError(_("This conversation's channel is no longer connected."), "text")
+        raise ValidationError(_("This conversation's channel is no longer connected."), "reply_text")
     if channel.status == ChannelStatus.NEEDS_REAUTH:
-        raise ValidationError(_("Reconnect %(name)s before replying.", name=channel.name), "text")
+        raise ValidationError(_("Reconnect %(name)s before replying.", name=channel.name), "reply_text")
     if not text:
-        raise ValidationError(_("The reply is empty."), "text")
+        raise ValidationError(_("The reply is empty."), "reply_text")
+    if "\x00" in text:
+        raise ValidationError(_("The reply contains a NUL character, which cannot be sent. Remove it and try "
+                                "again."), "reply_text")
     limit = reply_limit(channel, interaction)
-    if len(text.encode("utf-8") if channel.platform == "google_business_profile" else text) > limit:
-        raise ValidationError(_("This platform accepts at most %(n)d characters here (%(have)d now).",
-                                n=limit, have=len(text)), "text")
+    if limit.measure(text) > limit.maximum:
+        raise ValidationError(limit.error(text), "reply_text")
     if interaction.is_deleted:
-        raise ValidationError(_("The item was deleted on the platform; it can no longer be answered."), "text")
+        raise ValidationError(_("The item was deleted on the platform; it can no longer be answered."),
+                              "reply_text")
     window = window_state(interaction, channel)
     if window == "closed":
         raise ValidationError(_("Messenger allows replies only within 7 days of the customer's last message. "
-                                "Reach out another way."), "text")
+                                "Reach out another way."), "reply_text")
     reply = Reply(agency_id=interaction.agency_id, workspace_id=interaction.workspace_id,
                   interaction_id=interaction.id, author_id=actor.id, text=text, status="queued",
                   use_human_agent_tag=(window == "human_agent"))
@@ -91,19 +136,28 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
     if interaction.status == Status.NEW:
         interaction.status = Status.OPEN
     db.session.flush()
-    enqueue_after_commit(send_reply, reply.agency_id, reply.id, job_id=f"reply-{reply.id}")
+    enqueue_after_commit(send_reply, reply.agency_id, reply.id, job_id=_job_id(reply.id))
     return reply
 
 
 def retry_reply(actor: User, reply: Reply) -> Reply:
-    """Queue a failed reply again; the job checks the platform first, so it cannot go out twice."""
+    """Queue a failed reply again; the job checks the platform first, so it cannot go out twice.
+
+    Replies fail on a refusal by the platform, when their job's retries run out (``_send_failed``) or when
+    no job is left to send them (``sweep_stuck_replies``): Retry takes every one of them.
+    """
     if reply.status != "failed":
         raise ValidationError(_("Only a failed reply can be retried."))
     reply.status = "queued"
     reply.error = None
     db.session.flush()
-    enqueue_after_commit(send_reply, reply.agency_id, reply.id, job_id=f"reply-{reply.id}")
+    enqueue_after_commit(send_reply, reply.agency_id, reply.id, job_id=_job_id(reply.id))
     return reply
+
+
+def _job_id(reply_id: int, suffix: str = "") -> str:
+    """Every job sending a reply is named after it: the sweeper tells a reply with a live job by its id."""
+    return f"reply-{reply_id}{'-' + suffix if suffix else ''}"
 
 
 def _target(interaction: Interaction) -> ReplyTarget:
@@ -143,7 +197,48 @@ class ReplyRetryLater(Exception):
     """The platform did not answer: RQ retries the job (which then checks before sending)."""
 
 
-@job("replies", timeout=120, retries=4, retry_intervals=(15, 60, 300, 900))
+def _send_failed(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ's failure callback of ``send_reply``: once no retry is left, the reply is failed, with the reason.
+
+    RQ calls it after every failed run — a raised error, a timeout, a worker that died (an abandoned job) —
+    and retries while ``retries_left`` says so; only the last failure marks the reply.
+    """
+    if job.retries_left:
+        return
+    agency_id, reply_id = job.args[:2]
+    if isinstance(exc_value, ReplyRetryLater):
+        reason = _("The platform did not answer, also after several attempts. Retry checks first whether the "
+                   "reply arrived; it never goes out twice.")
+    elif isinstance(exc_value, JobTimeoutException):
+        reason = _("Sending took too long and was stopped. Retry checks first whether the reply arrived; it "
+                   "never goes out twice.")
+    elif isinstance(exc_value, AbandonedJobError):
+        reason = _("The worker sending this reply stopped. Retry checks first whether the reply arrived; it "
+                   "never goes out twice.")
+    else:
+        reason = _("Sending failed with an internal error (%(error)s). Retry checks first whether the reply "
+                   "arrived; it never goes out twice.", error=getattr(exc_type, "__name__", "error"))
+    try:
+        with db.tenant(db.session(), agency_id):
+            _mark_failed_if_pending(reply_id, reason)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _mark_failed_if_pending(reply_id: int, reason: str) -> bool:
+    """Fail a reply still queued or sending (a job that sent it meanwhile wins); True when it was failed."""
+    reply = db.session.scalars(select(Reply).where(Reply.id == reply_id, Reply.status.in_(PENDING))
+                               .with_for_update(skip_locked=True)).first()
+    if reply is None:
+        return False
+    reply.status, reply.error = "failed", reason
+    db.session.flush()
+    return True
+
+
+@job("replies", timeout=120, retries=4, retry_intervals=(15, 60, 300, 900), on_failure=_send_failed)
 def send_reply(agency_id: int, reply_id: int) -> str:
     """Send one queued reply to the platform, at most once (see the module docstring)."""
     with db.tenant(db.session(), agency_id):
@@ -203,7 +298,9 @@ def _requeue(reply_id: int, message: str, delay=None) -> None:
     db.session.commit()
     if delay is not None:
         seconds = max(30, int((delay - db.utcnow()).total_seconds()))
-        enqueue_after_commit(send_reply, reply.agency_id, reply.id, delay_seconds=seconds)
+        # A job of its own (the running one finishes now), named after the reply and unique per wait.
+        enqueue_after_commit(send_reply, reply.agency_id, reply.id, delay_seconds=seconds,
+                             job_id=_job_id(reply.id, f"wait-{int(delay.timestamp())}"))
 
 
 def _fail(reply_id: int, message: str) -> str:
@@ -212,3 +309,51 @@ def _fail(reply_id: int, message: str) -> str:
     reply.error = message
     db.session.commit()
     return "failed"
+
+
+# --- replies that no job will send ---------------------------------------------------------------
+
+#: A pending reply untouched this long, with no job naming it, is stuck (the enqueue after a commit
+#: takes milliseconds; a job waiting for its next retry or a rate limit is a live job).
+STUCK_AFTER = timedelta(minutes=10)
+_REPLY_JOB_ID = re.compile(r"^reply-(\d+)(?:-.*)?$")
+
+
+def replies_with_live_jobs() -> set[int]:
+    """Ids of the replies that a job on the ``replies`` queue is waiting to send, or sending right now.
+
+    Abandoned runs (their worker died) are first handed to RQ's own cleanup, which retries them or fails
+    them through ``_send_failed``.
+    """
+    queue = get_queue("replies")
+    started = StartedJobRegistry(queue=queue)
+    started.cleanup()
+    job_ids = [*queue.get_job_ids(), *queue.intermediate_queue.get_job_ids(),
+               *ScheduledJobRegistry(queue=queue).get_job_ids(), *started.get_job_ids(cleanup=False),
+               *DeferredJobRegistry(queue=queue).get_job_ids()]
+    return {int(m.group(1)) for job_id in job_ids if (m := _REPLY_JOB_ID.match(str(job_id)))}
+
+
+@job("replies", timeout=300)
+def sweep_stuck_replies() -> int:
+    """Periodic: fail the replies left queued or sending with no job to send them; returns how many.
+
+    That happens when a worker or Redis lost the job (a crash, a flushed Redis, an enqueue that failed
+    after the commit). The user sees the reason and can Retry, which checks the platform before sending.
+    """
+    live = replies_with_live_jobs()
+    cutoff = db.utcnow() - STUCK_AFTER
+    with db.system_scope("find replies without a sending job in every agency"):
+        candidates = db.session.execute(select(Reply.agency_id, Reply.id).where(
+            Reply.status.in_(PENDING), Reply.updated_at < cutoff).order_by(Reply.id).limit(1000)).all()
+    failed = 0
+    for agency_id, reply_id in candidates:
+        if reply_id in live:
+            continue
+        with db.tenant(db.session(), agency_id):
+            failed += _mark_failed_if_pending(reply_id, _(
+                "The reply was not sent: its sending job was lost (for example when a worker stopped). Retry "
+                "checks first whether the reply arrived; it never goes out twice."))
+    if failed:
+        log.warning("marked %d stuck replies as failed", failed)
+    return failed

@@ -81,19 +81,26 @@ def set_priority(actor: User, interaction: Interaction, priority: str) -> Intera
 
 
 def normalise_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as given (spaces collapsed), each once whatever its case (as lower() sees it); the first spelling stays."""
     cleaned: list[str] = []
+    seen: set[str] = set()
     for tag in tags:
-        tag = " ".join(str(tag).split()).lower()
+        tag = " ".join(str(tag).split())
         if not tag:
             continue
         if not _TAG_RE.fullmatch(tag):
             raise ValidationError(_("Tags may contain letters, digits, spaces and & + . - (at most 40 characters)."),
                                   "tags")
-        if tag not in cleaned:
+        if tag.lower() not in seen:
+            seen.add(tag.lower())
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
         raise ValidationError(_("At most %(n)d tags.", n=MAX_TAGS), "tags")
     return cleaned
+
+
+def has_tag(interaction: Interaction, tag: str) -> bool:
+    return tag.lower() in {t.lower() for t in interaction.tags}
 
 
 def set_tags(actor: User, interaction: Interaction, tags: Iterable[str]) -> Interaction:
@@ -110,9 +117,12 @@ def add_note(actor: User, interaction: Interaction, text: str) -> Note:
     """An internal note: visible to staff, never sent to the platform, no effect on SLAs."""
     text = text.strip()
     if not text:
-        raise ValidationError(_("The note is empty."), "text")
+        raise ValidationError(_("The note is empty."), "note_text")
+    if "\x00" in text:
+        raise ValidationError(_("The note contains a NUL character, which cannot be stored. Remove it and try "
+                                "again."), "note_text")
     if len(text) > MAX_NOTE:
-        raise ValidationError(_("A note may have at most %(n)d characters.", n=MAX_NOTE), "text")
+        raise ValidationError(_("A note may have at most %(n)d characters.", n=MAX_NOTE), "note_text")
     note = Note(agency_id=interaction.agency_id, workspace_id=interaction.workspace_id,
                 interaction_id=interaction.id, author_id=actor.id, text=text)
     db.session.add(note)
@@ -174,7 +184,16 @@ def save_view(actor: User, name: str, query: dict[str, Any]) -> SavedView:
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise ValidationError(_("Give the view a name of at most 80 characters."), "name")
-    clean = {k: str(v)[:200] for k, v in query.items() if k in SAVED_VIEW_KEYS and v not in (None, "")}
+    clean: dict[str, Any] = {}
+    for key, value in query.items():
+        if key not in SAVED_VIEW_KEYS or value in (None, "", []):
+            continue
+        if key == "workspace":  # the all-clients list's workspace choice: one id or several
+            ids = [str(w) for w in (value if isinstance(value, list) else [value])[:50] if str(w).isdigit()]
+            if ids:
+                clean[key] = ids
+        elif isinstance(value, str | int):
+            clean[key] = str(value)[:200]
     view = db.session.scalars(select(SavedView).where(SavedView.user_id == actor.id, SavedView.name == name)).first()
     if view is None:
         view = SavedView(agency_id=actor.agency_id, user_id=actor.id, name=name, query=clean)
@@ -293,7 +312,7 @@ def apply_rules(workspace_id: int, interaction_ids: list[int]) -> int:
                 continue
             matched += 1
             actions = rule.actions
-            if "tag" in actions and actions["tag"] not in interaction.tags:
+            if "tag" in actions and not has_tag(interaction, actions["tag"]):
                 interaction.tags = [*interaction.tags, actions["tag"]]
             if "priority" in actions:
                 interaction.priority = actions["priority"]

@@ -66,13 +66,21 @@
     var counter = document.querySelector("[data-counter]");
     if (composer) {
       var limit = parseInt(composer.getAttribute("data-limit"), 10);
+      var unit = composer.getAttribute("data-unit");
+      // Count as the platform does (and as the server checks): UTF-8 bytes for Google, else characters.
+      var measure = unit === "bytes" ? function (text) { return new TextEncoder().encode(text).length; }
+        : function (text) { return Array.from(text).length; };
+      var count = function () {
+        if (!counter || !limit) return;
+        var used = measure(composer.value.trim());  // the server measures the trimmed text too
+        counter.textContent = used + " / " + limit + " " + (counter.getAttribute("data-unit-label") || "");
+        counter.classList.toggle("over", used > limit);
+      };
       composer.addEventListener("input", function () {
         state = composer.value.trim() ? "replying" : "viewing";
-        if (counter && limit) {
-          counter.textContent = composer.value.length + " / " + limit;
-          counter.classList.toggle("over", composer.value.length > limit);
-        }
+        count();
       });
+      if (composer.value) count();  // a rejected reply came back: show how far over it is
       composer.addEventListener("blur", function () { if (!composer.value.trim()) state = "viewing"; });
     }
 

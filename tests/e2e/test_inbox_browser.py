@@ -107,3 +107,63 @@ def test_inbox_journey(browser, live_server, inbox_world, _session_sandbox):
     assert [r["text"] for r in replies] == ["Danke dir! Wir melden uns gleich. 🥨"]
     owner.reload()
     assert "Danke dir!" in owner.inner_text(".messages")
+
+
+def _thread_id(url: str) -> int:
+    return int(re.search(r"/inbox/(\d+)", url).group(1))
+
+
+def test_triage_with_e_walks_the_open_items_of_the_filter(browser, live_server, inbox_world, _app):
+    """Three `e` in a row close three comments of the all-clients inbox's filter; `u` returns to that list."""
+    from agency.inbox.models import Interaction
+
+    page = browser.new_context(viewport={"width": 1366, "height": 850}, locale="en-US").new_page()
+    _login(page, live_server, inbox_world["cm"])
+    page.goto(f"{live_server}/inbox/?kind=comment")
+    assert page.locator("[data-row]").count() >= 4
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/inbox/\d+.*"))
+    closed = []
+    for _ in range(3):
+        current = page.url
+        closed.append(_thread_id(current))
+        page.keyboard.press("e")
+        page.wait_for_url(lambda url, before=current: url != before)
+        assert "status=" not in page.url and "kind=comment" in page.url and "inbox=all" in page.url, page.url
+        assert "Conversation closed." in page.inner_text(".flashes")
+    here = _thread_id(page.url)
+    assert here not in closed and len(set(closed)) == 3
+    with _app.app_context(), db.tenant(db.session(), inbox_world["agency_id"]):
+        rows = {i.id: i for i in db.session.query(Interaction).filter(Interaction.id.in_([*closed, here]))}
+        assert [rows[i].status for i in closed] == ["closed"] * 3
+        assert rows[here].status in ("new", "open", "waiting") and rows[here].kind == "comment"
+    db.session.remove()
+    # The tag field has room for a few tags.
+    assert page.locator("input[name=tags]").bounding_box()["width"] >= 260
+    screenshot(page, "inbox-thread-after-triage")
+    page.keyboard.press("u")
+    page.wait_for_url(re.compile(r".*/inbox/\?kind=comment$"))
+    assert str(here) in page.locator("[data-row]").first.get_attribute("data-href")
+    screenshot(page, "inbox-list-after-triage")
+
+
+def test_rejected_reply_returns_to_the_reply_box(browser, live_server, inbox_world):
+    page = browser.new_context(viewport={"width": 1366, "height": 850}, locale="en-US").new_page()
+    _login(page, live_server, inbox_world["cm"])
+    page.goto(f"{live_server}/w/{inbox_world['slug']}/inbox/?kind=comment")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/inbox/\d+.*"))
+    hint = page.inner_text("[data-counter]")
+    assert hint == "at most 8000 characters"
+    too_long = "Das ist zu lang. " * 500
+    page.fill("textarea[name=reply_text]", too_long)
+    assert page.inner_text("[data-counter]") == f"{len(too_long.strip())} / 8000 characters"
+    page.click("[data-composer] button[type=submit]")
+    page.wait_for_selector(".composer .error")
+    assert "at most 8000 characters" in page.inner_text(".composer .error")
+    assert page.input_value("textarea[name=reply_text]") == too_long
+    assert page.input_value("textarea[name=note_text]") == ""
+    assert page.inner_text("[data-counter]") == f"{len(too_long.strip())} / 8000 characters"
+    assert "over" in page.get_attribute("[data-counter]", "class")
+    assert "kind=comment" in page.get_attribute("[data-composer]", "action")
+    screenshot(page, "inbox-thread-rejected-reply")

@@ -105,7 +105,7 @@ def test_thread_view_shows_thread_notes_history_and_escapes(client, world, make_
     assert "Antwort der Seite" in page  # the thread
     assert "Erste Frage" in page  # the author's history
     assert 'id="shortcuts"' in page and "<kbd>j</kbd>" in page  # keyboard help overlay
-    response = post_form(client, f"/w/{world.ws_a.slug}/inbox/{hostile.id}/note", {"text": "Kundin ist VIP"})
+    response = post_form(client, f"/w/{world.ws_a.slug}/inbox/{hostile.id}/note", {"note_text": "Kundin ist VIP"})
     assert response.status_code == 302
     assert db.session.scalars(select(Note).where(Note.interaction_id == hostile.id)).one().text == "Kundin ist VIP"
     assert first.id != hostile.id
@@ -120,7 +120,8 @@ def test_update_actions(client, world, make_interaction):
     assert post_form(client, url, {"field": "tags", "tags": "Rückruf, VIP , vip"}).status_code == 302
     assert post_form(client, url, {"field": "snooze", "until": "1h"}).status_code == 302
     row = db.session.get(Interaction, it.id)
-    assert (row.assignee_id, row.priority, row.tags, row.status) == (world.cm_a.id, "urgent", ["rückruf", "vip"],
+    # Tags keep their spelling (no silent lower-casing) and count once whatever the case.
+    assert (row.assignee_id, row.priority, row.tags, row.status) == (world.cm_a.id, "urgent", ["Rückruf", "VIP"],
                                                                     "open")
     assert row.snoozed_until is not None
     assert post_form(client, url, {"field": "status", "status": "closed"}).status_code == 302
@@ -132,8 +133,8 @@ def test_note_and_update_reject_bad_input(client, world, make_interaction):
     it = make_interaction(world.ws_a)
     login(client, world.owner_a)
     base = f"/w/{world.ws_a.slug}/inbox/{it.id}"
-    for data in ({}, {"text": ""}, {"text": "x" * 20_001}):
-        assert post_form(client, f"{base}/note", data).status_code == 400
+    for data in ({}, {"note_text": ""}, {"note_text": "   "}, {"note_text": "x" * 20_001}, {"note_text": "a\x00b"}):
+        assert post_form(client, f"{base}/note", data).status_code == 400, data
     for data in ({}, {"field": "nope"}, {"field": "status", "status": "deleted"},
                  {"field": "priority", "priority": "ultra"}, {"field": "assignee", "assignee": str(world.owner_b.id)},
                  {"field": "tags", "tags": "<script>"}, {"field": "snooze", "until": "forever"}):

@@ -35,7 +35,7 @@ def test_reply_is_sent_and_shows_as_sent(app, client, world, platform, synced_ch
     login(client, world.cm_a)
     get_queue("replies").empty()
     response = post_form(client, f"/w/{world.ws_a.slug}/inbox/{target.id}/reply",
-                         {"text": "Danke für deine Nachricht! 🙂", "opened_at": db.utcnow().isoformat()})
+                         {"reply_text": "Danke für deine Nachricht! 🙂", "opened_at": db.utcnow().isoformat()})
     assert response.status_code == 302
     reply = db.session.scalars(select(Reply).where(Reply.interaction_id == target.id)).one()
     assert reply.status == "queued" and f"reply-{reply.id}" in [j.id for j in get_queue("replies").jobs]
@@ -120,11 +120,12 @@ def test_reply_form_rejects_bad_input(client, world, synced_channel):
     target = _customer_comment(synced_channel)
     login(client, world.cm_a)
     url = f"/w/{world.ws_a.slug}/inbox/{target.id}/reply"
-    for data in ({}, {"text": ""}, {"text": "x" * 20_001}, {"text": "x" * 9000},
-                 {"text": "ok", "opened_at": "garbage"}):
+    for data in ({}, {"reply_text": ""}, {"reply_text": "x" * 20_001}, {"reply_text": "x" * 9000},
+                 {"reply_text": "   "}, {"reply_text": "a\x00b"}, {"reply_text": "x" * 200_000},
+                 {"reply_text": "ok", "opened_at": "garbage" * 1000}):
         response = post_form(client, url, data)
         assert response.status_code in (302, 400), data
-        if data.get("text") != "ok":
+        if data.get("reply_text") != "ok":
             assert response.status_code == 400
     assert len(db.session.scalars(select(Reply)).all()) == 1  # only the valid one ("ok")
 
@@ -137,14 +138,15 @@ def test_collision_warning_before_sending(app, world, synced_channel):
     login(colleague, world.owner_a)
     login(me, world.cm_a)
     url = f"/w/{world.ws_a.slug}/inbox/{target.id}/reply"
-    assert post_form(colleague, url, {"text": "Antwort der Kollegin", "opened_at": db.utcnow().isoformat()})\
+    assert post_form(colleague, url, {"reply_text": "Antwort der Kollegin", "opened_at": db.utcnow().isoformat()})\
         .status_code == 302
-    response = post_form(me, url, {"text": "Meine Antwort", "opened_at": opened_at.isoformat()})
+    response = post_form(me, url, {"reply_text": "Meine Antwort", "opened_at": opened_at.isoformat()})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Antwort der Kollegin" in page and 'name="send_anyway"' in page
     assert len(db.session.scalars(select(Reply).where(Reply.interaction_id == target.id)).all()) == 1
-    response = post_form(me, url, {"text": "Meine Antwort", "opened_at": opened_at.isoformat(), "send_anyway": "y"})
+    response = post_form(me, url, {"reply_text": "Meine Antwort", "opened_at": opened_at.isoformat(),
+                                   "send_anyway": "y"})
     assert response.status_code == 302
     assert len(db.session.scalars(select(Reply).where(Reply.interaction_id == target.id)).all()) == 2
 

@@ -39,7 +39,7 @@ def test_rules_apply_on_ingest(app, world):
     ]
     ingest_items(channel, items)
     r1, r2 = (db.session.scalars(select(Interaction).where(Interaction.external_id == e)).one() for e in ("r1", "r2"))
-    assert r1.tags == ["beschwerde"] and r1.priority == "urgent" and r1.assignee_id == world.cm_a.id
+    assert r1.tags == ["Beschwerde"] and r1.priority == "urgent" and r1.assignee_id == world.cm_a.id
     assert r1.status == "open"
     assert r2.tags == ["allergene"] and r2.priority == "normal" and r2.assignee_id is None
 

@@ -1,8 +1,64 @@
 """Inbox pages: the list (all workspaces or one), the thread, rules settings."""
 
-from flask import Blueprint, g
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, g, url_for
+
+from agency.inbox.queries import InboxFilter
 
 bp = Blueprint("inbox", __name__)
+
+#: Marks a thread opened from the all-clients inbox (``/inbox/``): its j/k/e walk that list and u returns to it.
+ALL_CLIENTS = "all"
+
+
+@dataclass(frozen=True)
+class ListContext:
+    """The list a thread was opened from: its filter, and whether it was the all-clients inbox.
+
+    It travels in the query string of the thread's links and of the actions' form URLs, never as form
+    fields: an action's own fields (``status``, ``assignee``, ``priority``) must not be read as the filter.
+    """
+
+    flt: InboxFilter
+    all_clients: bool
+
+    @classmethod
+    def of_thread(cls, args, visible_ids: set[int], workspace_id: int) -> ListContext:
+        """The context a thread URL names (``inbox=all`` and ``inbox_ws`` for the all-clients list)."""
+        if args.get("inbox") == ALL_CLIENTS:
+            return cls(InboxFilter.from_args(args, visible_ids, workspace_arg="inbox_ws"), True)
+        return cls(InboxFilter.from_args(args, visible_ids, workspace_id=workspace_id), False)
+
+    @property
+    def list_args(self) -> dict:
+        """Query arguments of the list's own URLs (the all-clients list keeps its workspace choice)."""
+        args: dict = self.flt.as_args()
+        if self.all_clients and self.flt.workspace_choice:
+            args["workspace"] = [str(w) for w in self.flt.workspace_choice]
+        return args
+
+    @property
+    def thread_args(self) -> dict:
+        """Query arguments of the URLs of threads opened from this list (and of their forms)."""
+        args: dict = self.flt.as_args()
+        if self.all_clients:
+            args["inbox"] = ALL_CLIENTS
+            if self.flt.workspace_choice:
+                args["inbox_ws"] = [str(w) for w in self.flt.workspace_choice]
+        return args
+
+    def list_url(self, workspace_slug: str) -> str:
+        """The list itself (``u`` and the back link of a thread in ``workspace_slug``)."""
+        if self.all_clients:
+            return url_for("inbox.all_inboxes", **self.list_args)
+        return url_for("inbox.index", workspace=workspace_slug, **self.list_args)
+
+    def thread_url(self, workspace_slug: str, interaction_id: int, endpoint: str = "inbox.thread") -> str:
+        """A thread of this list (or one of its form actions, by ``endpoint``), keeping the context."""
+        return url_for(endpoint, workspace=workspace_slug, interaction_id=interaction_id, **self.thread_args)
 
 
 @bp.app_template_global()

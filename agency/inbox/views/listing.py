@@ -17,13 +17,14 @@ from agency.errors import ValidationError
 from agency.inbox import presence, queries, services
 from agency.inbox.forms import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, BulkForm, SavedViewForm
 from agency.inbox.models import Interaction, SavedView
-from agency.inbox.views import bp
+from agency.inbox.views import ListContext, bp
 
 
 def _render_list(workspace=None):
     ids = visible_workspace_ids()
     flt = queries.InboxFilter.from_args(request.args, ids, workspace_id=workspace.id if workspace else None)
     g.inbox_filter = flt
+    context = ListContext(flt, all_clients=workspace is None)
     page = queries.list_page(flt, current_user.id, after=request.args.get("after"))
     workspaces = {w.id: w for w in visible_workspaces(current_user)}
     channels = {c.id: c for w in flt.workspace_ids for c in channels_of_workspace(w)} if len(flt.workspace_ids) <= 20 \
@@ -34,9 +35,9 @@ def _render_list(workspace=None):
         counts=queries.filter_counts(flt, current_user.id), staff=staff,
         presence=presence.others([i.id for i in page.items], current_user.id),
         views=queries.saved_views(current_user.id), tags=queries.tags_in_use(flt.workspace_ids),
-        bulk_form=BulkForm(), view_form=SavedViewForm(query=json.dumps(flt.as_args())),
+        bulk_form=BulkForm(), view_form=SavedViewForm(query=json.dumps(context.list_args)),
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, priority_labels=PRIORITY_LABELS,
-        list_args=flt.as_args())
+        list_args=context.list_args, thread_args=context.thread_args)
 
 
 @bp.route("/inbox/")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency import db
 from agency.accounts.forms import EmptyForm
-from agency.accounts.models import User
+from agency.accounts.models import User, Workspace
 from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, permission_required
 from agency.channels.models import Channel
@@ -30,7 +31,7 @@ from agency.inbox.forms import (
     TagsForm,
 )
 from agency.inbox.models import Interaction, Reply
-from agency.inbox.views import bp
+from agency.inbox.views import ListContext, bp
 
 
 def _interaction(workspace: str, interaction_id: int) -> tuple:
@@ -41,38 +42,44 @@ def _interaction(workspace: str, interaction_id: int) -> tuple:
     return ws, interaction
 
 
-def _thread_url(ws, interaction) -> str:
-    return url_for("inbox.thread", workspace=ws.slug, interaction_id=interaction.id, **_list_args())
+def _context(ws) -> ListContext:
+    """The list this thread belongs to, from the query string (for GET and for the actions' POSTs)."""
+    return ListContext.of_thread(request.args, visible_workspace_ids(), ws.id)
 
 
-def _list_args() -> dict:
-    keep = ("channel", "kind", "status", "assignee", "priority", "sentiment", "language", "tag", "q", "sla", "sort")
-    source = request.args if request.method == "GET" else request.form
-    return {k: source[k][:200] for k in keep if source.get(k)}
+def _neighbour_url(context: ListContext, neighbour) -> str | None:
+    """The thread URL of a neighbour in the list (in the all-clients list it may be in another workspace)."""
+    if neighbour is None:
+        return None
+    workspace = db.get_in_agency(Workspace, neighbour.workspace_id, current_user.agency_id)
+    return context.thread_url(workspace.slug, neighbour.id) if workspace is not None else None
 
 
 def _render(ws, interaction, *, reply_form=None, note_form=None, status: int = 200, warning: list | None = None):
-    flt = queries.InboxFilter.from_args(request.args if request.method == "GET" else request.form,
-                                        visible_workspace_ids(), workspace_id=ws.id)
-    g.inbox_filter = flt
-    previous_id, next_id = queries.neighbours(flt, current_user.id, interaction)
+    context = _context(ws)
+    g.inbox_filter = context.flt
+    previous, following = queries.neighbours(context.flt, current_user.id, interaction)
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
     staff = services.staff_of_workspace(ws.agency_id, ws.id)
-    assign_form = AssignForm(assignee=str(interaction.assignee_id or ""))
+    # Only the submitted form reads the request: the others show the interaction as it is (formdata=None).
+    assign_form = AssignForm(formdata=None, assignee=str(interaction.assignee_id or ""))
     assign_form.assignee.choices = [("", _("— unassigned —"))] + [(str(u.id), u.name) for u in staff]
-    reply_form = reply_form or ReplyForm(opened_at=db.utcnow().isoformat())
+    reply_form = reply_form or ReplyForm(formdata=None, opened_at=db.utcnow().isoformat())
     presence.beat(interaction.id, current_user.id, current_user.name, "viewing")
     return render_template(
         "inbox/thread.html", workspace=ws, interaction=interaction, channel=channel,
         entries=queries.thread(interaction), notes=queries.notes_of(interaction),
         history=queries.author_history(interaction), others=presence.others([interaction.id], current_user.id)
         .get(interaction.id, []), staff={u.id: u for u in staff},
-        reply_form=reply_form, note_form=note_form or NoteForm(), status_form=StatusForm(status=interaction.status),
-        priority_form=PriorityForm(priority=interaction.priority), assign_form=assign_form,
-        tags_form=TagsForm(tags=", ".join(interaction.tags)), snooze_form=SnoozeForm(), empty_form=EmptyForm(),
+        reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
+        status_form=StatusForm(formdata=None, status=interaction.status),
+        priority_form=PriorityForm(formdata=None, priority=interaction.priority), assign_form=assign_form,
+        tags_form=TagsForm(formdata=None, tags=", ".join(interaction.tags)), snooze_form=SnoozeForm(formdata=None),
+        empty_form=EmptyForm(formdata=None),
         window=replies.window_state(interaction, channel),
         reply_limit=replies.reply_limit(channel, interaction) if channel else None,
-        previous_id=previous_id, next_id=next_id, list_args=_list_args(), collisions=warning or [],
+        previous_url=_neighbour_url(context, previous), next_url=_neighbour_url(context, following),
+        back_url=context.list_url(ws.slug), thread_args=context.thread_args, collisions=warning or [],
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, priority_labels=PRIORITY_LABELS,
     ), status
 
@@ -95,6 +102,13 @@ def reply(workspace: str, interaction_id: int):
         opened_at = datetime.fromisoformat(form.opened_at.data) if form.opened_at.data else None
     except ValueError:
         opened_at = None
+    if opened_at is not None and opened_at.tzinfo is None:
+        opened_at = None  # the page writes UTC with its offset; anything else is not ours
+    if opened_at is not None and queries.same_reply_since(interaction, opened_at, current_user.id,
+                                                          form.reply_text.data.strip()):
+        # The same form sent twice (a double click, a reload): the first one is already on its way.
+        flash(_("This reply is already queued."), "info")
+        return redirect(_context(ws).thread_url(ws.slug, interaction.id)), 303
     if opened_at is not None and not form.send_anyway.data:
         others = queries.replied_by_others_since(interaction, opened_at, current_user.id)
         if others:
@@ -102,13 +116,13 @@ def reply(workspace: str, interaction_id: int):
                                          "tick “Send anyway” if yours should go out too.")]
             return _render(ws, interaction, reply_form=form, status=409, warning=others)
     try:
-        replies.queue_reply(current_user, interaction, form.text.data)
+        replies.queue_reply(current_user, interaction, form.reply_text.data)
     except ValidationError as err:
         apply_validation_error(form, err)
         return _render(ws, interaction, reply_form=form, status=400)
     presence.beat(interaction.id, current_user.id, current_user.name, "viewing")
     flash(_("Reply queued; it is being sent to the platform."), "success")
-    return redirect(_thread_url(ws, interaction))
+    return redirect(_context(ws).thread_url(ws.slug, interaction.id))
 
 
 @bp.route("/w/<workspace>/inbox/<int:interaction_id>/note", methods=["POST"])
@@ -118,9 +132,9 @@ def note(workspace: str, interaction_id: int):
     form = NoteForm()
     if form.validate():
         try:
-            services.add_note(current_user, interaction, form.text.data)
+            services.add_note(current_user, interaction, form.note_text.data)
             flash(_("Note added."), "success")
-            return redirect(_thread_url(ws, interaction))
+            return redirect(_context(ws).thread_url(ws.slug, interaction.id))
         except ValidationError as err:
             apply_validation_error(form, err)
     return _render(ws, interaction, note_form=form, status=400)
@@ -144,8 +158,14 @@ def _snooze_until(choice: str, tz: str) -> datetime | None:
 @bp.route("/w/<workspace>/inbox/<int:interaction_id>/update", methods=["POST"])
 @permission_required("inbox.work", hide=True)
 def update(workspace: str, interaction_id: int):
-    """One endpoint for the thread's small forms: status, priority, assignee, tags, snooze."""
+    """One endpoint for the thread's small forms: status, priority, assignee, tags, snooze.
+
+    The list's filter comes from the query string, the change from the form: closing with ``then=next``
+    (the Close button, ``e``) moves on to the next item of the same list, or back to the list after the last.
+    """
     ws, interaction = _interaction(workspace, interaction_id)
+    context = _context(ws)
+    here = context.thread_url(ws.slug, interaction.id)
     field = request.form.get("field", "")
     forms = {"status": StatusForm, "priority": PriorityForm, "assignee": AssignForm, "tags": TagsForm,
              "snooze": SnoozeForm}
@@ -158,29 +178,47 @@ def update(workspace: str, interaction_id: int):
     if not form.validate():
         flash(_("That change could not be saved: %(errors)s",
                 errors="; ".join(str(e) for errs in form.errors.values() for e in errs)), "error")
-        return redirect(_thread_url(ws, interaction)), 303
+        return redirect(here), 303
+    # The next item is taken before the change: closing can move the item out of the list's order (SLA sort).
+    go_next = field == "status" and request.form.get("then") == "next"
+    following = queries.neighbours(context.flt, current_user.id, interaction)[1] if go_next else None
     try:
-        if field == "status":
-            services.set_status(current_user, interaction, form.status.data)
-        elif field == "priority":
-            services.set_priority(current_user, interaction, form.priority.data)
-        elif field == "assignee":
-            assignee = get_scoped_or_404(User, form.assignee.data) if form.assignee.data else None
-            services.assign(current_user, interaction, assignee)
-        elif field == "tags":
-            services.set_tags(current_user, interaction, (form.tags.data or "").split(","))
-        else:
-            services.snooze(current_user, interaction, _snooze_until(form.until.data, ws.timezone))
+        confirmation = _apply_update(ws, interaction, field, form)
     except ValidationError as err:
         flash(err.message, "error")
-        return redirect(_thread_url(ws, interaction)), 303
+        return redirect(here), 303
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True, status=interaction.status, priority=interaction.priority,
                        assignee_id=interaction.assignee_id, tags=interaction.tags)
-    if field == "status" and request.form.get("next_id", "").isdigit():
-        return redirect(url_for("inbox.thread", workspace=ws.slug, interaction_id=int(request.form["next_id"]),
-                                **_list_args()))
-    return redirect(_thread_url(ws, interaction))
+    flash(confirmation, "success")
+    if go_next:
+        return redirect(_neighbour_url(context, following) or context.list_url(ws.slug))
+    return redirect(here)
+
+
+def _apply_update(ws, interaction, field: str, form) -> str:
+    """Apply one small form's change; returns the confirmation the user sees."""
+    if field == "status":
+        services.set_status(current_user, interaction, form.status.data)
+        done = {"closed": _("Conversation closed."), "open": _("Conversation reopened."),
+                "spam": _("Marked as spam."), "ignored": _("Conversation ignored.")}
+        return done.get(form.status.data) or _("Status set to “%(status)s”.", status=STATUS_LABELS[form.status.data])
+    if field == "priority":
+        services.set_priority(current_user, interaction, form.priority.data)
+        return _("Priority set to “%(priority)s”.", priority=PRIORITY_LABELS[form.priority.data])
+    if field == "assignee":
+        assignee = get_scoped_or_404(User, form.assignee.data) if form.assignee.data else None
+        services.assign(current_user, interaction, assignee)
+        return _("Assigned to %(name)s.", name=assignee.name) if assignee else _("Unassigned.")
+    if field == "tags":
+        services.set_tags(current_user, interaction, (form.tags.data or "").split(","))
+        return _("Tags saved: %(tags)s.", tags=", ".join(interaction.tags)) if interaction.tags \
+            else _("Tags removed.")
+    until = _snooze_until(form.until.data, ws.timezone)
+    services.snooze(current_user, interaction, until)
+    if until is None:
+        return _("Woken up: the conversation is back in the list.")
+    return _("Snoozed until %(time)s.", time=format_datetime(until, "short"))
 
 
 @bp.route("/w/<workspace>/inbox/replies/<int:reply_id>/retry", methods=["POST"])
@@ -195,7 +233,7 @@ def retry(workspace: str, reply_id: int):
         flash(_("Sending the reply again."), "success")
     except ValidationError as err:
         flash(err.message, "error")
-    return redirect(url_for("inbox.thread", workspace=ws.slug, interaction_id=reply_row.interaction_id))
+    return redirect(_context(ws).thread_url(ws.slug, reply_row.interaction_id))
 
 
 @bp.route("/w/<workspace>/inbox/<int:interaction_id>/presence", methods=["POST"])
