@@ -12,39 +12,47 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency import db
 from agency.accounts.models import User
-from agency.channels.connectors import get_connector
+from agency.channels import access
+from agency.channels.connectors import CONNECTORS
 from agency.channels.connectors.base import (
     AuthExpired,
     ConnectorError,
     MessagingWindowClosed,
     RateLimited,
+    ReplyLimit,
     ReplyTarget,
     TransientError,
     messaging_window,
 )
-from agency.channels.connectors.facebook_page import MESSENGER_MAX
 from agency.channels.models import Channel, ChannelStatus
 from agency.errors import ValidationError
-from agency.inbox.models import Interaction, Kind, Reply, Status
+from agency.inbox.models import Interaction, Reply, Status
 from agency.inbox.signals import interaction_changed, reply_sent
 from agency.queue import enqueue_after_commit, job
 
 log = logging.getLogger(__name__)
 
 
+def reply_limit(channel: Channel, interaction: Interaction) -> ReplyLimit:
+    """The longest answer the channel's platform accepts to this interaction, and its unit.
 
-def reply_limit(channel: Channel, interaction: Interaction) -> int:
-    if interaction.kind == Kind.DIRECT_MESSAGE and channel.platform == "facebook_page":
-        return MESSENGER_MAX
-    from agency.channels.connectors import CONNECTORS
+    The one source of the number for the composer's hint and for the check before queueing.
+    """
+    return CONNECTORS[channel.platform].reply_limit(interaction.kind)
 
-    return CONNECTORS[channel.platform].max_reply_length
+
+def too_long_message(limit: ReplyLimit, text: str) -> str:
+    """The error for a reply over ``limit``, counted the way the platform counts."""
+    if limit.unit == "bytes":
+        return _("This platform accepts at most %(n)d bytes here (%(have)d now); umlauts and emoji take two to "
+                 "four bytes each.", n=limit.maximum, have=limit.measure(text))
+    return _("This platform accepts at most %(n)d characters here (%(have)d now).", n=limit.maximum,
+             have=limit.measure(text))
 
 
 def last_customer_message_at(interaction: Interaction):
@@ -58,8 +66,8 @@ def last_customer_message_at(interaction: Interaction):
 
 
 def window_state(interaction: Interaction, channel: Channel | None) -> str:
-    """For direct messages: "open", "human_agent" or "closed"; "open" for everything else."""
-    if channel is None or interaction.kind != Kind.DIRECT_MESSAGE or channel.platform != "facebook_page":
+    """Where the platform limits answers in time (Messenger): "open", "human_agent" or "closed"."""
+    if channel is None or not CONNECTORS[channel.platform].has_messaging_window(interaction.kind):
         return "open"
     return messaging_window(last_customer_message_at(interaction), db.utcnow())
 
@@ -75,9 +83,8 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
     if not text:
         raise ValidationError(_("The reply is empty."), "text")
     limit = reply_limit(channel, interaction)
-    if len(text.encode("utf-8") if channel.platform == "google_business_profile" else text) > limit:
-        raise ValidationError(_("This platform accepts at most %(n)d characters here (%(have)d now).",
-                                n=limit, have=len(text)), "text")
+    if limit.exceeded_by(text):
+        raise ValidationError(too_long_message(limit, text), "text")
     if interaction.is_deleted:
         raise ValidationError(_("The item was deleted on the platform; it can no longer be answered."), "text")
     window = window_state(interaction, channel)
@@ -114,13 +121,6 @@ def _target(interaction: Interaction) -> ReplyTarget:
                        last_customer_message_at=last_customer_message_at(interaction))
 
 
-def _connector(channel: Channel):
-    from agency.inbox.jobs import base_url_for
-
-    config = current_app.config["AGENCY"]
-    return get_connector(channel.platform, base_url_for(channel.platform), channel.external_account_id,
-                         channel.access_token, timeout=config.platform_timeout)
-
 
 def _mark_sent(reply: Reply, interaction: Interaction, external_id: str, permalink: str | None) -> None:
     now = db.utcnow()
@@ -156,22 +156,23 @@ def send_reply(agency_id: int, reply_id: int) -> str:
         if channel is None:
             reply.status, reply.error = "failed", _("The channel is no longer connected.")
             return reply.status
-        connector = _connector(channel)
         target = _target(interaction)
+        text = reply.text
         try:
             if reply.first_attempt_at is not None:
                 # An earlier attempt may have reached the platform: look before sending again.
-                found = connector.find_existing_reply(target, reply.text,
-                                                      not_before=reply.first_attempt_at - timedelta(minutes=2))
+                not_before = reply.first_attempt_at - timedelta(minutes=2)
+                found = access.with_fresh_token(
+                    channel, lambda connector: connector.find_existing_reply(target, text, not_before=not_before))
                 if found is not None:
                     _mark_sent(reply, interaction, found.external_id, found.permalink)
                     return "sent"
             reply.first_attempt_at = reply.first_attempt_at or db.utcnow()
             reply.attempts += 1
             reply.status = "sending"
-            db.session.commit()  # the attempt is on record before the platform hears of it
-            reply = db.session.get(Reply, reply_id)
-            sent = connector.reply(target, reply.text)
+            db.session.commit()  # the attempt (and a refreshed token) is on record before the platform hears of it
+            # A 401 means the platform refused without storing anything: one refresh and a second try is safe.
+            sent = access.with_fresh_token(channel, lambda connector: connector.reply(target, text))
         except RateLimited as err:
             db.session.rollback()
             _requeue(reply_id, _("The platform asked us to wait; sending again at %(time)s.",

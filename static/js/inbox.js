@@ -66,11 +66,16 @@
     var counter = document.querySelector("[data-counter]");
     if (composer) {
       var limit = parseInt(composer.getAttribute("data-limit"), 10);
+      // Count the way the platform (and the server's check) counts: UTF-8 bytes or code points.
+      var measure = composer.getAttribute("data-limit-unit") === "bytes"
+        ? function (text) { return new TextEncoder().encode(text).length; }
+        : function (text) { return Array.from(text).length; };
       composer.addEventListener("input", function () {
         state = composer.value.trim() ? "replying" : "viewing";
         if (counter && limit) {
-          counter.textContent = composer.value.length + " / " + limit;
-          counter.classList.toggle("over", composer.value.length > limit);
+          var used = measure(composer.value);
+          counter.textContent = used + " / " + limit;
+          counter.classList.toggle("over", used > limit);
         }
       });
       composer.addEventListener("blur", function () { if (!composer.value.trim()) state = "viewing"; });
