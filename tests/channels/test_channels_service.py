@@ -89,3 +89,8 @@ def test_channel_add_and_sync_commands(app, world, platform):
     assert runner.invoke(main, args=["sync", "999999"]).exit_code != 0
     bad = runner.invoke(main, args=["channel-add", "no-such-ws", "facebook_page", "--account-id", "x", "--token", "y"])
     assert bad.exit_code != 0
+    other = platform.add_account("facebook_page", unique_account(), name="Other Page")
+    refused = runner.invoke(main, args=["channel-add", world.ws_b.slug, "facebook_page", "--account-id", account_id,
+                                        "--token", other["token"]])
+    assert refused.exit_code != 0 and "did not confirm" in refused.output
+    assert db.session.query(Channel).filter_by(external_account_id=account_id).count() == 1
