@@ -68,10 +68,13 @@ def confirm_access(platform: str, account_id: str, token: str) -> VerifiedAccoun
 
 
 def ensure_verified(channel: Channel) -> None:
-    """Confirm a channel's credentials with the platform once (channels connected before this check)."""
+    """Confirm a channel's credentials with the platform once (channels connected before this check).
+
+    Raises like ``confirm_access``; a Google token is refreshed first when it has expired.
+    """
     if channel.credentials_verified_at is not None:
         return
-    confirm_access(channel.platform, channel.external_account_id, channel.access_token)
+    with_fresh_token(channel, lambda connector: connector.verify_access())
     channel.credentials_verified_at = db.utcnow()
     db.session.flush()
 

@@ -150,9 +150,9 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
         log.info("channel %s is already syncing; skipped", channel.id)
         return total
     try:
+        access.refresh_if_expiring(channel, db.utcnow())
         access.ensure_verified(channel)
-        if access.refresh_if_expiring(channel, db.utcnow()):
-            db.session.commit()
+        db.session.commit()  # a new token and the platform's confirmation outlive a failing page
         try:
             _sync_pages(channel, access.connector_for(channel), lock, total, max_pages)
         except AuthExpired:
