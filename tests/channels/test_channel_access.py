@@ -194,3 +194,13 @@ def test_picker_marks_accounts_already_connected_and_names_the_workspace(client,
     assert "already connected to the workspace Alpha Two" in client.get(f"/w/{world.ws_a.slug}/channels/")\
         .get_data(as_text=True)
     assert fresh["account_id"] not in {c.external_account_id for c in db.session.scalars(select(Channel))}
+
+
+def test_channels_page_shows_unconfirmed_access(client, world):
+    make_channel(world.ws_a, "facebook_page", name="Alte Seite", verified=False,
+                 backfill_done_at=db.utcnow())
+    make_channel(world.ws_a, "youtube_channel", name="Bestätigter Kanal", backfill_done_at=db.utcnow())
+    login(client, world.owner_a)
+    page = client.get(f"/w/{world.ws_a.slug}/channels/").get_data(as_text=True)
+    assert page.count("Not confirmed yet") == 1
+    assert page.index("Alte Seite") < page.index("Not confirmed yet") < page.index("Bestätigter Kanal")
