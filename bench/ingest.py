@@ -53,6 +53,7 @@ def main() -> int:
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
     env.update(META_GRAPH_BASE=f"{sandbox_url}/graph/v26.0", GOOGLE_API_BASE=f"{sandbox_url}/google",
+               GOOGLE_ACCOUNTS_BASE=f"{sandbox_url}/google", GOOGLE_INFO_BASE=f"{sandbox_url}/google",
                YOUTUBE_API_BASE=f"{sandbox_url}/youtube/v3")
     os.environ.update(env)
     sandbox = subprocess.Popen([sys.executable, "-m", "agency.cli", "sandbox", "--port", str(port),
