@@ -38,6 +38,14 @@ def channels_for_account(platforms: tuple[str, ...], account_id: str) -> list[Ch
         return list(db.session.scalars(stmt.execution_options(all_tenants=True)))
 
 
+def channels_of_accounts(agency_id: int, account_ids: list[str]) -> list[Channel]:
+    """The agency's channels of any of these platform account ids (the OAuth picker marks them)."""
+    if not account_ids:
+        return []
+    return list(db.session.scalars(select(Channel).where(Channel.agency_id == agency_id,
+                                                         Channel.external_account_id.in_(account_ids))))
+
+
 def interaction_counts(workspace_id: int) -> dict[int, int]:
     """Interactions per channel, provided by the inbox when it is installed (see ``agency.wiring``)."""
     from agency import wiring

@@ -15,7 +15,6 @@ from agency.accounts.notifications import notify, workspace_team
 from agency.channels import access
 from agency.channels.connectors import CONNECTORS
 from agency.channels.connectors.base import (
-    AccessNotGranted,
     AuthExpired,
     ConnectorError,
     RateLimited,
@@ -108,15 +107,12 @@ def _confirm(platform: str, account_id: str, token: str) -> VerifiedAccount:
     """The platform's confirmation of the token, or a ValidationError saying why there is none."""
     try:
         return access.confirm_access(platform, account_id, token)
-    except AccessNotGranted:
-        raise ValidationError(_("The platform did not confirm that this token gives access to %(account)s. Use a "
-                                "token of exactly this account.", account=account_id), "token") from None
     except AuthExpired:
         raise ValidationError(_("The platform does not accept this access token."), "token") from None
     except (TransientError, RateLimited):
         raise ValidationError(_("The platform could not be asked to confirm the token right now. Please try again "
                                 "in a minute."), "token") from None
-    except ConnectorError:
+    except ConnectorError:  # AccessNotGranted, and any other refusal: no confirmation, no channel
         raise ValidationError(_("The platform did not confirm that this token gives access to %(account)s. Use a "
                                 "token of exactly this account.", account=account_id), "token") from None
 

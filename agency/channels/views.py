@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from agency import db
 from agency.accounts.forms import EmptyForm
@@ -218,19 +219,21 @@ def callback():
                            state=request.values.get("state", "")), status
 
 
-def _connected_where(ws, accounts: list[dict]) -> dict[int, Workspace]:
+def _connected_where(ws: Workspace, accounts: list[dict]) -> dict[int, Workspace]:
     """For each offered account already connected in this agency: the workspace it is connected to."""
+    channels = queries.channels_of_accounts(ws.agency_id, [a["account_id"] for a in accounts])
+    workspace_of = {(c.platform, c.external_account_id): c.workspace_id for c in channels}
+    workspaces = {w.id: w for w in db.session.scalars(select(Workspace).where(
+        Workspace.agency_id == ws.agency_id, Workspace.id.in_(set(workspace_of.values()))))} if channels else {}
     found: dict[int, Workspace] = {}
     for index, account in enumerate(accounts):
-        channel = services.connected_channel(ws.agency_id, account["platform"], account["account_id"])
-        if channel is not None:
-            workspace = db.session.get(Workspace, channel.workspace_id)
-            if workspace is not None:
-                found[index] = workspace
+        workspace_id = workspace_of.get((account["platform"], account["account_id"]))
+        if workspace_id in workspaces:
+            found[index] = workspaces[workspace_id]
     return found
 
 
-def _account_choice(index: int, account: dict, connected_to: Workspace | None, ws) -> tuple:
+def _account_choice(index: int, account: dict, connected_to: Workspace | None, ws: Workspace) -> tuple:
     """An option of the picker; accounts connected to another workspace are shown but cannot be chosen."""
     label = f"{PLATFORM_LABELS[account['platform']]}: {account['name']}"
     if connected_to is None:
