@@ -53,6 +53,7 @@ def main() -> int:
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
     env.update(META_GRAPH_BASE=f"{sandbox_url}/graph/v26.0", GOOGLE_API_BASE=f"{sandbox_url}/google",
+               GOOGLE_ACCOUNTS_BASE=f"{sandbox_url}/google", GOOGLE_INFO_BASE=f"{sandbox_url}/google",
                YOUTUBE_API_BASE=f"{sandbox_url}/youtube/v3")
     os.environ.update(env)
     sandbox = subprocess.Popen([sys.executable, "-m", "agency.cli", "sandbox", "--port", str(port),
@@ -77,7 +78,8 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
             break
         except requests.RequestException:
             time.sleep(0.1)
-    account_id = {"google_business_profile": "accounts/9/locations/9"}.get(args.platform, "bench-account-1")
+    account_id = {"google_business_profile": "accounts/9/locations/9",
+                  "youtube_channel": "UCbench000000000000000001"}.get(args.platform, "900000001")
     created = requests.post(f"{sandbox_url}/_sandbox/bulk", json={
         "platform": args.platform, "account_id": account_id, "name": "Bench", "token": "bench-token",
         "items": args.items, "days": 30}, timeout=30)
@@ -86,17 +88,20 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
     app = create_app()
     with app.app_context():
         from agency.accounts.services import create_agency, create_workspace
+        from agency.channels.models import Channel
         from agency.channels.services import connect_channel
 
         agency, owner = create_agency("Bench Agentur", "bench@example.com", "Bench", "Lindgrün-Ahorn-Kompass-7")
         ws = create_workspace(owner, name="Bench Client")
         channel = connect_channel(owner, ws, platform=args.platform, account_id=account_id, token="bench-token",
                                   backfill_days=31)
-        # The raw baseline and the no-HTTP pipeline write under their own channels.
-        pipeline_channel = connect_channel(owner, ws, platform=args.platform, account_id=account_id + "-p",
-                                           token="bench-token", backfill_days=31)
-        raw_channel = connect_channel(owner, ws, platform=args.platform, account_id=account_id + "-r",
-                                      token="bench-token", backfill_days=31)
+        # The raw baseline and the no-HTTP pipeline write under their own channels; those never reach
+        # the platform, so they are plain rows without confirmed credentials.
+        pipeline_channel, raw_channel = (
+            Channel(agency_id=agency.id, workspace_id=ws.id, platform=args.platform,
+                    external_account_id=f"{account_id}-{suffix}", name=f"Bench {suffix}", access_token="unused",
+                    backfill_days=31) for suffix in ("pipeline", "raw"))
+        db.session.add_all([pipeline_channel, raw_channel])
         db.session.commit()
         ids = (agency.id, ws.id, channel.id, pipeline_channel.id, raw_channel.id)
 
@@ -122,12 +127,10 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
     with app.app_context():
         from datetime import timedelta
 
-        from agency.channels.connectors import get_connector
-        from agency.channels.models import Channel
+        from agency.channels.access import connector_for_account
         from agency.inbox.ingest import ingest_items
-        from agency.inbox.jobs import base_url_for
 
-        connector = get_connector(args.platform, base_url_for(args.platform), account_id, "bench-token")
+        connector = connector_for_account(args.platform, account_id, "bench-token")
         started = time.perf_counter()
         pages = [page.items for page in connector.iter_pages(None, db.utcnow() - timedelta(days=31))]
         fetch_seconds = time.perf_counter() - started

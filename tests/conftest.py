@@ -25,6 +25,7 @@ from agency import db
 from agency.config import Config
 
 TEST_PASSWORD = "Correct-Horse-Battery-42"
+_NO_PLATFORM = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 _INSTANCE = Path(tempfile.mkdtemp(prefix="agency-test-"))
 
 
@@ -134,6 +135,11 @@ def test_config(database_url: str, redis_url: str) -> Config:
         database_url=database_url, redis_url=redis_url, secret_key="test-secret-key-" + "x" * 32,
         encryption_keys=(Fernet.generate_key().decode(),), instance_dir=_INSTANCE, testing=True,
         meta_app_secret="test-app-secret", meta_verify_token="test-verify-token",
+        # No test reaches a real platform: without the ``platform`` fixture (the sandbox) every call
+        # to one is refused at once by a closed local port.
+        meta_graph_base=f"{_NO_PLATFORM}/graph", google_api_base=f"{_NO_PLATFORM}/google",
+        google_accounts_base=f"{_NO_PLATFORM}/google", google_info_base=f"{_NO_PLATFORM}/google",
+        youtube_api_base=f"{_NO_PLATFORM}/youtube", google_token_url=f"{_NO_PLATFORM}/token",
     )
 
 
@@ -363,5 +369,35 @@ def platform(app, _session_sandbox):
         app.config["AGENCY"] = original
 
 
-def unique_account(prefix: str) -> str:
-    return f"{prefix}{_next()}{os.getpid()}"
+def unique_account(prefix: str = "") -> str:
+    """A numeric account id no other test (or test process) uses: Facebook and Instagram ids are digits.
+
+    ``prefix`` only names the caller's purpose; ids stay digits so that they pass the platforms' checks.
+    """
+    return f"9{_next():06d}{os.getpid()}"
+
+
+def unique_youtube_channel() -> str:
+    """A YouTube channel id ("UC" and more letters and digits) no other test uses."""
+    return f"UCtest{_next():08d}x{os.getpid():08d}"
+
+
+def make_channel(workspace, platform: str = "facebook_page", account_id: str | None = None, *,
+                 verified: bool = True, **fields):
+    """A channel row as ``connect_channel`` leaves it, without asking a platform (for tests about other things).
+
+    ``verified=False`` makes one as channels connected before the platform's confirmation existed.
+    """
+    from agency.channels.models import Channel
+
+    if account_id is None:
+        account_id = {"youtube_channel": unique_youtube_channel(),
+                      "google_business_profile": f"accounts/{unique_account()}/locations/{unique_account()}",
+                      }.get(platform) or unique_account()
+    channel = Channel(agency_id=workspace.agency_id, workspace_id=workspace.id, platform=platform,
+                      external_account_id=account_id, name=fields.pop("name", "Test channel"),
+                      access_token=fields.pop("access_token", "test-token"),
+                      credentials_verified_at=db.utcnow() if verified else None, **fields)
+    db.session.add(channel)
+    db.session.flush()
+    return channel

@@ -7,8 +7,11 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.channels.cli import channel_add_command
+    from agency.channels.links import platform_link
     from agency.channels.views import bp, oauth_bp
 
+    # Every link from platform data goes through this filter before it becomes an href.
+    app.add_template_filter(platform_link, "platform_link")
     app.register_blueprint(bp)
     app.register_blueprint(oauth_bp)
     app.cli.add_command(channel_add_command)

@@ -30,15 +30,15 @@ def channel_add_command(workspace_slug: str, platform: str, account_id: str, tok
     stmt = select(Workspace).where(Workspace.slug == workspace_slug)
     if agency_slug:
         stmt = stmt.join(Agency, Agency.id == Workspace.agency_id).where(Agency.slug == agency_slug)
-    with db.system_scope("the channel-add command finds a workspace by slug"):
+    with db.system_scope("channel-add: find the workspace by its slug in every agency"):
         found = db.session.scalars(stmt).all()
     if len(found) != 1:
         raise click.ClickException(f"{len(found)} workspaces match {workspace_slug!r}; use --agency")
-    db.set_tenant(db.session(), found[0].agency_id)
     try:
-        channel = connect_channel(None, found[0], platform=platform, account_id=account_id, token=token,
-                                  name=name, backfill_days=backfill_days)
-        db.session.commit()
+        with db.tenant(db.session(), found[0].agency_id):
+            channel = connect_channel(None, found[0], platform=platform, account_id=account_id, token=token,
+                                      name=name, backfill_days=backfill_days)
+            db.session.commit()
     except ValidationError as err:
         db.session.rollback()
         raise click.ClickException(f"{err.field or 'input'}: {err.message}") from err

@@ -33,7 +33,9 @@ class Channel(db.WorkspaceMixin, db.TimestampMixin, db.Base):
 
     __tablename__ = "channels"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "platform", "external_account_id", name="uq_channels_workspace_account"),
+        # Within one agency an account belongs to one workspace: two workspaces answering the same
+        # comments would be a mess, and it is the rule that keeps webhook routing unambiguous.
+        UniqueConstraint("agency_id", "platform", "external_account_id", name="uq_channels_agency_account"),
         CheckConstraint(
             "platform in ('facebook_page','instagram_business','google_business_profile','youtube_channel')",
             name="platform_known"),
@@ -51,6 +53,11 @@ class Channel(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     # The access token (and refresh token where there is one), encrypted at rest.
     access_token: Mapped[str] = mapped_column(EncryptedText)
     refresh_token: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    # When the access token stops working (OAuth tokens that expire); refreshed ahead of it.
+    token_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When the platform last confirmed that the token grants access to exactly this account.
+    # NULL: never confirmed; such a channel receives no webhooks and syncs only after confirming.
+    credentials_verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=ChannelStatus.ACTIVE, server_default="active")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -64,6 +71,10 @@ class Channel(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     backfill_progress: Mapped[float | None] = mapped_column(Float, nullable=True)
     backfill_done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     items_synced: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    @property
+    def credentials_verified(self) -> bool:
+        return self.credentials_verified_at is not None
 
     @property
     def is_backfilling(self) -> bool:

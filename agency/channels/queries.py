@@ -26,11 +26,25 @@ def due_channels(now: datetime, limit: int = 500) -> list[tuple[int, int]]:
 
 
 def channels_for_account(platforms: tuple[str, ...], account_id: str) -> list[Channel]:
-    """Connected channels of a platform account, in every workspace and agency (webhook routing)."""
+    """Where a webhook about a platform account goes: active channels whose credentials the platform
+    confirmed for this account, in every agency that connected it (webhook routing).
+
+    An account id alone proves nothing (public page ids are easy to find); a channel whose token was
+    never confirmed, or that is paused or waiting for a new token, gets nothing.
+    """
     stmt = select(Channel).where(Channel.platform.in_(platforms), Channel.external_account_id == account_id,
-                                 Channel.status != ChannelStatus.PAUSED)
-    with db.system_scope("route a platform webhook to its channels"):
+                                 Channel.status == ChannelStatus.ACTIVE,
+                                 Channel.credentials_verified_at.is_not(None))
+    with db.system_scope("webhook routing: the channels of a platform account in every agency"):
         return list(db.session.scalars(stmt))
+
+
+def channels_of_accounts(agency_id: int, account_ids: list[str]) -> list[Channel]:
+    """The agency's channels of any of these platform account ids (the OAuth picker marks them)."""
+    if not account_ids:
+        return []
+    return list(db.session.scalars(select(Channel).where(Channel.agency_id == agency_id,
+                                                         Channel.external_account_id.in_(account_ids))))
 
 
 def interaction_counts(workspace_id: int) -> dict[int, int]:

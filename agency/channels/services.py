@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from agency import audit, db
 from agency.accounts.models import User, Workspace
 from agency.accounts.notifications import notify, workspace_team
+from agency.channels import access
+from agency.channels.connectors import CONNECTORS
+from agency.channels.connectors.base import (
+    AuthExpired,
+    ConnectorError,
+    RateLimited,
+    TransientError,
+    VerifiedAccount,
+)
 from agency.channels.models import Channel, ChannelStatus, Platform
 from agency.channels.signals import sync_requested
 from agency.errors import ValidationError
 
-_ACCOUNT_ID_RE = re.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
 MAX_BACKOFF = timedelta(hours=6)
 
 
 def connect_channel(actor: User | None, workspace: Workspace, *, platform: str, account_id: str, token: str,
-                    name: str = "", refresh_token: str | None = None, backfill_days: int = 60,
-                    sync_interval_seconds: int = 120, ip: str = "") -> Channel:
-    """Connect an account to a workspace (or refresh the token of an already connected one)."""
+                    name: str = "", refresh_token: str | None = None, token_expires_at: datetime | None = None,
+                    backfill_days: int = 60, sync_interval_seconds: int = 120, ip: str = "") -> Channel:
+    """Connect an account to a workspace (or give an already connected one a new token).
+
+    The platform is asked first whether the token grants access to exactly this account
+    (``access.confirm_access``); nothing is written when it does not confirm.
+    """
     if platform not in set(Platform):
         raise ValidationError(_("Unknown platform."), "platform")
     account_id = account_id.strip()
-    if not _ACCOUNT_ID_RE.fullmatch(account_id):
-        raise ValidationError(_("The account ID may contain letters, digits and . _ : / - only."), "account_id")
+    if not CONNECTORS[platform].valid_account_id(account_id):
+        raise ValidationError(_("This is not an account ID of this platform; it looks like %(example)s.",
+                                example=CONNECTORS[platform].account_id_example), "account_id")
     token = token.strip()
     if not token or len(token) > 4096 or any(c.isspace() for c in token):
         raise ValidationError(_("Paste the access token without spaces."), "token")
@@ -36,19 +49,24 @@ def connect_channel(actor: User | None, workspace: Workspace, *, platform: str, 
         raise ValidationError(_("History can be fetched for 1 to 365 days."), "backfill_days")
     if not 30 <= sync_interval_seconds <= 86400:
         raise ValidationError(_("The sync interval must be between 30 seconds and one day."), "sync_interval")
-    existing = db.session.scalars(select(Channel).where(
-        Channel.workspace_id == workspace.id, Channel.platform == platform,
-        Channel.external_account_id == account_id)).first()
+    existing = connected_channel(workspace.agency_id, platform, account_id)
+    if existing is not None and existing.workspace_id != workspace.id:
+        raise ValidationError(_("This account is already connected to the workspace %(name)s. Disconnect it there "
+                                "first.", name=_workspace_name(existing.workspace_id)), "account_id")
+    confirmed = _confirm(platform, account_id, token)
+    now = db.utcnow()
     if existing is not None:
         existing.access_token = token
         existing.refresh_token = refresh_token
+        existing.token_expires_at = token_expires_at
+        existing.credentials_verified_at = now
         if name.strip():
             existing.name = name.strip()[:200]
         if existing.status in (ChannelStatus.NEEDS_REAUTH, ChannelStatus.ERROR):
             existing.status = ChannelStatus.ACTIVE
             existing.last_error = None
             existing.consecutive_failures = 0
-        existing.next_sync_at = db.utcnow()
+        existing.next_sync_at = now
         db.session.flush()
         audit.record("channel.reconnected", agency_id=workspace.agency_id, actor=actor, obj=existing, ip=ip,
                      details={"platform": platform, "account_id": account_id})
@@ -56,16 +74,47 @@ def connect_channel(actor: User | None, workspace: Workspace, *, platform: str, 
         return existing
     channel = Channel(
         agency_id=workspace.agency_id, workspace_id=workspace.id, platform=platform,
-        external_account_id=account_id, name=(name.strip() or account_id)[:200], access_token=token,
-        refresh_token=refresh_token, backfill_days=backfill_days, sync_interval_seconds=sync_interval_seconds,
-        next_sync_at=db.utcnow(), status=ChannelStatus.ACTIVE,
+        external_account_id=account_id, name=(name.strip() or confirmed.name or account_id)[:200],
+        access_token=token, refresh_token=refresh_token, token_expires_at=token_expires_at,
+        credentials_verified_at=now, backfill_days=backfill_days, sync_interval_seconds=sync_interval_seconds,
+        next_sync_at=now, status=ChannelStatus.ACTIVE,
     )
-    db.session.add(channel)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent connect of the same account wins; this one explains
+            db.session.add(channel)
+            db.session.flush()
+    except IntegrityError:
+        raise ValidationError(_("This account was connected meanwhile. Reload the page."), "account_id") from None
     audit.record("channel.connected", agency_id=workspace.agency_id, actor=actor, obj=channel, ip=ip,
                  details={"platform": platform, "account_id": account_id, "workspace": workspace.slug})
     sync_requested.send(channel)
     return channel
+
+
+def connected_channel(agency_id: int, platform: str, account_id: str) -> Channel | None:
+    """The agency's channel of this account, in whichever workspace it is connected."""
+    return db.session.scalars(select(Channel).where(
+        Channel.agency_id == agency_id, Channel.platform == platform,
+        Channel.external_account_id == account_id)).first()
+
+
+def _workspace_name(workspace_id: int) -> str:
+    workspace = db.session.get(Workspace, workspace_id)
+    return workspace.name if workspace is not None else "?"
+
+
+def _confirm(platform: str, account_id: str, token: str) -> VerifiedAccount:
+    """The platform's confirmation of the token, or a ValidationError saying why there is none."""
+    try:
+        return access.confirm_access(platform, account_id, token)
+    except AuthExpired:
+        raise ValidationError(_("The platform does not accept this access token."), "token") from None
+    except (TransientError, RateLimited):
+        raise ValidationError(_("The platform could not be asked to confirm the token right now. Please try again "
+                                "in a minute."), "token") from None
+    except ConnectorError:  # AccessNotGranted, and any other refusal: no confirmation, no channel
+        raise ValidationError(_("The platform did not confirm that this token gives access to %(account)s. Use a "
+                                "token of exactly this account.", account=account_id), "token") from None
 
 
 def set_paused(actor: User, channel: Channel, paused: bool, *, ip: str = "") -> Channel:

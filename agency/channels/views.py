@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from agency import db
 from agency.accounts.forms import EmptyForm
+from agency.accounts.models import Workspace
 from agency.accounts.tenancy import get_scoped_or_404, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, client_ip, permission_required, staff_required
 from agency.channels import queries, services
-from agency.channels.connectors import oauth
+from agency.channels.access import expiry_from
+from agency.channels.connectors import CONNECTORS, oauth
 from agency.channels.connectors.base import ConnectorError
 from agency.channels.forms import PLATFORM_LABELS, ChannelForm, PickAccountForm
 from agency.channels.models import Channel
@@ -134,7 +139,16 @@ def _state_serializer() -> URLSafeTimedSerializer:
 @bp.route("/connect/<provider>", methods=["POST"])
 @permission_required("channels.manage", hide=True)
 def oauth_start(ws, provider: str):
-    """Send the user to the platform's consent screen; the state ties the answer to this session."""
+    """Send the user to the platform's consent screen; the state ties the answer to this session.
+
+    The answer is a small page of ours that navigates to the consent screen, not a redirect:
+    the CSP's ``form-action 'self'`` also covers every redirect after a form submission, so
+    browsers block a 302 from this POST to the platform. Widening ``form-action`` would have to
+    name every host the platforms' logins pass through (m.facebook.com, regional Google hosts …)
+    and a GET link would carry the CSRF token in its URL; a page that navigates keeps the POST
+    with its CSRF check and leaves the CSP of every page as it is (CSP does not restrict a
+    navigation a page starts itself).
+    """
     config = current_app.config["AGENCY"]
     if provider not in ("meta", "google") or not EmptyForm().validate():
         abort(404)
@@ -151,15 +165,17 @@ def oauth_start(ws, provider: str):
             abort(404)
         target = oauth.google_authorize_url(config.google_client_id, redirect_uri, state,
                                             authorize_base=config.google_oauth_base)
-    return redirect(target)
+    response = current_app.make_response(render_template(
+        "channels/oauth_continue.html", workspace=ws, target=target,
+        platform_name="Facebook / Instagram" if provider == "meta" else "Google / YouTube"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @oauth_bp.route("/callback", methods=["GET", "POST"])
 @permission_required("channels.manage")
 def callback():
     """The platform sends the user back here: exchange the code, let them pick the account(s)."""
-    from agency.accounts.models import Workspace
-
     config = current_app.config["AGENCY"]
     try:
         state = _state_serializer().loads(request.values.get("state", ""), max_age=OAUTH_STATE_MAX_AGE)
@@ -187,14 +203,17 @@ def callback():
         session["oauth_accounts"] = accounts
         form.account.data = ""
     accounts = session.get("oauth_accounts") or []
-    form.account.choices = [(str(i), f"{PLATFORM_LABELS[a['platform']]}: {a['name']}") for i, a in enumerate(accounts)]
+    connected = _connected_where(ws, accounts)
+    form.account.choices = [_account_choice(i, a, connected.get(i), ws) for i, a in enumerate(accounts)]
     if request.method == "POST" and form.validate():
         chosen = accounts[int(form.account.data)]
+        expires_at = chosen.get("expires_at")
         try:
             channel = services.connect_channel(current_user, ws, platform=chosen["platform"],
                                                account_id=chosen["account_id"], token=chosen["token"],
                                                refresh_token=chosen.get("refresh_token"), name=chosen["name"],
-                                               ip=client_ip())
+                                               token_expires_at=datetime.fromisoformat(expires_at)
+                                               if expires_at else None, ip=client_ip())
         except ValidationError as err:
             flash(err.message, "error")
             return redirect(url_for("channels.index", workspace=ws.slug))
@@ -203,12 +222,44 @@ def callback():
         flash(_("%(name)s is connected. Its history is being fetched now.", name=channel.name), "success")
         return redirect(url_for("channels.index", workspace=ws.slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("channels/pick_account.html", form=form, workspace=ws,
+    already = [(PLATFORM_LABELS[a["platform"]], a["name"], connected[i]) for i, a in enumerate(accounts)
+               if i in connected]
+    return render_template("channels/pick_account.html", form=form, workspace=ws, already=already,
                            state=request.values.get("state", "")), status
 
 
+def _connected_where(ws: Workspace, accounts: list[dict]) -> dict[int, Workspace]:
+    """For each offered account already connected in this agency: the workspace it is connected to."""
+    channels = queries.channels_of_accounts(ws.agency_id, [a["account_id"] for a in accounts])
+    workspace_of = {(c.platform, c.external_account_id): c.workspace_id for c in channels}
+    workspaces = {w.id: w for w in db.session.scalars(select(Workspace).where(
+        Workspace.agency_id == ws.agency_id, Workspace.id.in_(set(workspace_of.values()))))} if channels else {}
+    found: dict[int, Workspace] = {}
+    for index, account in enumerate(accounts):
+        workspace_id = workspace_of.get((account["platform"], account["account_id"]))
+        if workspace_id in workspaces:
+            found[index] = workspaces[workspace_id]
+    return found
+
+
+def _account_choice(index: int, account: dict, connected_to: Workspace | None, ws: Workspace) -> tuple:
+    """An option of the picker; accounts connected to another workspace are shown but cannot be chosen."""
+    label = f"{PLATFORM_LABELS[account['platform']]}: {account['name']}"
+    if connected_to is None:
+        return str(index), label
+    if connected_to.id == ws.id:
+        return str(index), _("%(label)s (connected here; choosing it renews the access)", label=label)
+    return str(index), _("%(label)s (already connected to %(workspace)s)", label=label,
+                         workspace=connected_to.name), {"disabled": True}
+
+
 def _oauth_accounts(config, provider: str, code: str, redirect_uri: str) -> list[dict]:
-    """Every account the granted token manages, as choices for the user."""
+    """Every account the granted token manages, as choices for the user (ids of an unknown form are left out)."""
+    return [a for a in _platform_accounts(config, provider, code, redirect_uri)
+            if CONNECTORS[a["platform"]].valid_account_id(a["account_id"])]
+
+
+def _platform_accounts(config, provider: str, code: str, redirect_uri: str) -> list[dict]:
     if provider == "meta":
         token = oauth.meta_exchange_code(code, config.meta_app_id, config.meta_app_secret, redirect_uri,
                                          graph_base=config.meta_graph_base)["access_token"]
@@ -223,12 +274,13 @@ def _oauth_accounts(config, provider: str, code: str, redirect_uri: str) -> list
         return found
     tokens = oauth.google_exchange_code(code, config.google_client_id, config.google_client_secret, redirect_uri,
                                         token_url=config.google_token_url)
-    access = tokens["access_token"]
-    found = [{"platform": "google_business_profile", "account_id": loc["account_id"], "name": loc["name"],
-              "token": access, "refresh_token": tokens.get("refresh_token")}
-             for loc in oauth.google_list_locations(access, accounts_base=config.google_accounts_base,
+    access_token = tokens["access_token"]
+    expires_at = expiry_from(tokens.get("expires_in"), db.utcnow())
+    grant = {"token": access_token, "refresh_token": tokens.get("refresh_token"),
+             "expires_at": expires_at.isoformat() if expires_at else None}
+    found = [{"platform": "google_business_profile", "account_id": loc["account_id"], "name": loc["name"], **grant}
+             for loc in oauth.google_list_locations(access_token, accounts_base=config.google_accounts_base,
                                                     info_base=config.google_info_base)]
-    found += [{"platform": "youtube_channel", "account_id": ch["account_id"], "name": ch["name"], "token": access,
-               "refresh_token": tokens.get("refresh_token")}
-              for ch in oauth.youtube_list_channels(access, youtube_base=config.youtube_api_base)]
+    found += [{"platform": "youtube_channel", "account_id": ch["account_id"], "name": ch["name"], **grant}
+              for ch in oauth.youtube_list_channels(access_token, youtube_base=config.youtube_api_base)]
     return found

@@ -11,19 +11,26 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
-from flask import current_app
+from redis.exceptions import LockError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from agency import db
+from agency.channels import access
 from agency.channels import services as channel_services
-from agency.channels.connectors import get_connector
-from agency.channels.connectors.base import AuthExpired, ConnectorError, RateLimited, SyncPage, TransientError
-from agency.channels.models import Channel, ChannelStatus, Platform
+from agency.channels.connectors.base import (
+    AccessNotGranted,
+    AuthExpired,
+    Connector,
+    ConnectorError,
+    RateLimited,
+    SyncPage,
+    TransientError,
+)
+from agency.channels.models import Channel, ChannelStatus
 from agency.channels.queries import due_channels
 from agency.inbox.ingest import IngestResult, ingest_items
 from agency.queue import enqueue_after_commit, get_redis, job
@@ -36,35 +43,33 @@ OPEN_HISTORY = timedelta(days=3)
 LOCK_TTL = 120  # renewed after each page; a killed worker's lock expires by itself
 
 
-def base_url_for(platform: str) -> str:
-    config = current_app.config["AGENCY"]
-    return {
-        Platform.FACEBOOK_PAGE: config.meta_graph_base,
-        Platform.INSTAGRAM_BUSINESS: config.meta_graph_base,
-        Platform.GOOGLE_BUSINESS_PROFILE: config.google_api_base,
-        Platform.YOUTUBE_CHANNEL: config.youtube_api_base,
-    }[Platform(platform)]
-
-
 class _ChannelLock:
-    """A Redis lock (SET NX EX) owned by one sync run."""
+    """The lock one sync run holds on its channel: redis-py's ``Lock``.
+
+    Taking it is ``SET NX PX`` with a random token; extending and releasing are Lua scripts that
+    act only while the key still holds our token. A hand-written GET-then-DEL could delete the
+    lock another worker took after ours expired, letting a third sync start beside it.
+    """
 
     def __init__(self, channel_id: int):
-        self.key = f"agency:sync-lock:{channel_id}"
-        self.token = f"{time.time_ns()}"
+        self._lock = get_redis().lock(f"agency:sync-lock:{channel_id}", timeout=LOCK_TTL, blocking=False,
+                                      thread_local=False)
 
     def acquire(self) -> bool:
-        return bool(get_redis().set(self.key, self.token, nx=True, ex=LOCK_TTL))
+        return bool(self._lock.acquire(blocking=False))
 
-    def renew(self) -> None:
-        redis = get_redis()
-        if redis.get(self.key) in (self.token, self.token.encode()):
-            redis.expire(self.key, LOCK_TTL)
+    def renew(self) -> bool:
+        """Give the lock a full TTL again; False when it is no longer ours (it expired)."""
+        try:
+            return bool(self._lock.extend(LOCK_TTL, replace_ttl=True))
+        except LockError:
+            return False
 
     def release(self) -> None:
-        redis = get_redis()
-        if redis.get(self.key) in (self.token, self.token.encode()):
-            redis.delete(self.key)
+        try:
+            self._lock.release()
+        except LockError:  # expired meanwhile: whoever holds it now keeps it
+            log.warning("sync lock %s had expired before its release", self._lock.name)
 
 
 class _Prefetch:
@@ -135,38 +140,36 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
     """Sync one channel now, committing after every page; returns what was stored.
 
     Connector errors are recorded on the channel (never raised): rate limits back off
-    until the stated time, expired tokens mark the channel for reconnection, timeouts
-    and server errors retry with exponential backoff, anything else marks it failed.
+    until the stated time, expired tokens mark the channel for reconnection (after one
+    refresh of a Google token), timeouts and server errors retry with exponential backoff,
+    a token the platform does not confirm for the account stops the channel, anything
+    else marks it failed.
     """
     total = IngestResult()
-    now = db.utcnow()
-    connector = get_connector(channel.platform, base_url_for(channel.platform), channel.external_account_id,
-                              channel.access_token, timeout=current_app.config["AGENCY"].platform_timeout)
-    since = now - timedelta(days=channel.backfill_days)
-    workspace_language = _workspace_language(channel)
     lock = _ChannelLock(channel.id)
     if not lock.acquire():
         log.info("channel %s is already syncing; skipped", channel.id)
         return total
-    pages = 0
-    prefetch = _Prefetch(connector.iter_pages(channel.sync_cursor, since))
     try:
-        for page in prefetch:
-            history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
-            total += ingest_items(channel, page.items, default_language=workspace_language,
-                                  history_before=history_before)
-            channel.sync_cursor = page.cursor
-            channel.items_synced += len(page.items)
-            if channel.backfill_done_at is None and page.progress is not None:
-                channel.backfill_progress = max(0.0, min(1.0, float(page.progress)))
-            db.session.commit()  # rows and the cursor after them, in one transaction
-            lock.renew()
-            pages += 1
-            if channel.backfill_done_at is None and _analyze_after(pages):
-                _refresh_planner_statistics()
-            if max_pages is not None and pages >= max_pages and not page.done:
-                return total
-        channel_services.record_success(channel, db.utcnow())
+        access.refresh_if_expiring(channel, db.utcnow())
+        access.ensure_verified(channel)
+        db.session.commit()  # a new token and the platform's confirmation outlive a failing page
+        try:
+            _sync_pages(channel, access.connector_for(channel), lock, total, max_pages)
+        except AuthExpired:
+            if not access.can_refresh(channel):
+                raise
+            # A 401 before the stated expiry (revoked early, clock skew): one refresh, then resume
+            # from the last committed page.
+            db.session.rollback()
+            access.refresh_access_token(channel)
+            db.session.commit()
+            _sync_pages(channel, access.connector_for(channel), lock, total, max_pages)
+    except AccessNotGranted as err:
+        db.session.rollback()
+        channel_services.record_needs_reauth(
+            channel, db.utcnow(), f"The platform did not confirm that the token gives access to this account: {err}",
+            link=_channels_link(channel))
     except RateLimited as err:
         db.session.rollback()
         channel_services.record_rate_limited(channel, db.utcnow(), err.retry_after, str(err))
@@ -184,10 +187,41 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
         log.exception("sync of channel %s failed", channel.id)
         channel_services.record_failure(channel, db.utcnow(), f"Internal error ({type(err).__name__})")
     finally:
-        prefetch.close()
         db.session.commit()
         lock.release()
     return total
+
+
+def _sync_pages(channel: Channel, connector: Connector, lock: _ChannelLock, total: IngestResult,
+                max_pages: int | None) -> None:
+    """Store pages from the committed cursor on; records success at the end of a pass."""
+    now = db.utcnow()
+    since = now - timedelta(days=channel.backfill_days)
+    workspace_language = _workspace_language(channel)
+    pages = 0
+    prefetch = _Prefetch(connector.iter_pages(channel.sync_cursor, since))
+    try:
+        for page in prefetch:
+            history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
+            total += ingest_items(channel, page.items, default_language=workspace_language,
+                                  history_before=history_before)
+            channel.sync_cursor = page.cursor
+            channel.items_synced += len(page.items)
+            if channel.backfill_done_at is None and page.progress is not None:
+                channel.backfill_progress = max(0.0, min(1.0, float(page.progress)))
+            db.session.commit()  # rows and the cursor after them, in one transaction
+            if not lock.renew():
+                # Our lock expired and another worker may be syncing now: stop after the committed page.
+                log.warning("channel %s: sync lock lost; stopping after the stored page", channel.id)
+                return
+            pages += 1
+            if channel.backfill_done_at is None and _analyze_after(pages):
+                _refresh_planner_statistics()
+            if max_pages is not None and pages >= max_pages and not page.done:
+                return
+        channel_services.record_success(channel, db.utcnow())
+    finally:
+        prefetch.close()
 
 
 def _workspace_language(channel: Channel) -> str:

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from rq.exceptions import AbandonedJobError
 from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -27,20 +25,21 @@ from sqlalchemy import select
 
 from agency import db
 from agency.accounts.models import User
-from agency.channels.connectors import get_connector
+from agency.channels import access
+from agency.channels.connectors import CONNECTORS
 from agency.channels.connectors.base import (
     AuthExpired,
     ConnectorError,
     MessagingWindowClosed,
     RateLimited,
+    ReplyLimit,
     ReplyTarget,
     TransientError,
     messaging_window,
 )
-from agency.channels.connectors.facebook_page import MESSENGER_MAX
-from agency.channels.models import Channel, ChannelStatus, Platform
+from agency.channels.models import Channel, ChannelStatus
 from agency.errors import ValidationError
-from agency.inbox.models import Interaction, Kind, Reply, Status
+from agency.inbox.models import Interaction, Reply, Status
 from agency.inbox.signals import interaction_changed, reply_sent
 from agency.queue import enqueue_after_commit, get_queue, job
 
@@ -50,43 +49,28 @@ log = logging.getLogger(__name__)
 PENDING = ("queued", "sending")
 
 
-@dataclass(frozen=True)
-class ReplyLimit:
-    """The longest reply a platform takes for one target, and what it counts (characters or UTF-8 bytes).
-
-    The composer's hint, its counter and the error on sending all come from this one value.
-    """
-
-    maximum: int
-    unit: str = "characters"
-
-    def measure(self, text: str) -> int:
-        """The length of ``text`` as the platform counts it."""
-        return len(text.encode("utf-8")) if self.unit == "bytes" else len(text)
-
-    @property
-    def hint(self) -> str:
-        if self.unit == "bytes":
-            return _("at most %(n)d bytes (ä, ß and emoji count as 2 to 4)", n=self.maximum)
-        return _("at most %(n)d characters", n=self.maximum)
-
-    def error(self, text: str) -> str:
-        if self.unit == "bytes":
-            return _("This platform accepts at most %(n)d bytes here (%(have)d now; ä, ß and emoji count as 2 to 4).",
-                     n=self.maximum, have=self.measure(text))
-        return _("This platform accepts at most %(n)d characters here (%(have)d now).",
-                 n=self.maximum, have=self.measure(text))
-
-
 def reply_limit(channel: Channel, interaction: Interaction) -> ReplyLimit:
-    """The reply limit for this interaction, from its channel's connector."""
-    if interaction.kind == Kind.DIRECT_MESSAGE and channel.platform == Platform.FACEBOOK_PAGE:
-        return ReplyLimit(MESSENGER_MAX)
-    from agency.channels.connectors import CONNECTORS
+    """The longest answer the channel's platform accepts to this interaction, and its unit.
 
-    # Google counts a review answer's bytes (ReviewReply.comment: "The maximum length is 4096 bytes").
-    unit = "bytes" if channel.platform == Platform.GOOGLE_BUSINESS_PROFILE else "characters"
-    return ReplyLimit(CONNECTORS[channel.platform].max_reply_length, unit)
+    The one source of the number for the composer's hint, its counter and the check before queueing.
+    """
+    return CONNECTORS[channel.platform].reply_limit(interaction.kind)
+
+
+def limit_hint(limit: ReplyLimit) -> str:
+    """The composer's hint for ``limit``, in the unit the platform counts."""
+    if limit.unit == "bytes":
+        return _("at most %(n)d bytes (ä, ß and emoji count as 2 to 4)", n=limit.maximum)
+    return _("at most %(n)d characters", n=limit.maximum)
+
+
+def too_long_message(limit: ReplyLimit, text: str) -> str:
+    """The error for a reply over ``limit``, counted the way the platform counts."""
+    if limit.unit == "bytes":
+        return _("This platform accepts at most %(n)d bytes here (%(have)d now; ä, ß and emoji count as 2 to 4).",
+                 n=limit.maximum, have=limit.measure(text))
+    return _("This platform accepts at most %(n)d characters here (%(have)d now).", n=limit.maximum,
+             have=limit.measure(text))
 
 
 def last_customer_message_at(interaction: Interaction):
@@ -100,8 +84,8 @@ def last_customer_message_at(interaction: Interaction):
 
 
 def window_state(interaction: Interaction, channel: Channel | None) -> str:
-    """For direct messages: "open", "human_agent" or "closed"; "open" for everything else."""
-    if channel is None or interaction.kind != Kind.DIRECT_MESSAGE or channel.platform != "facebook_page":
+    """Where the platform limits answers in time (Messenger): "open", "human_agent" or "closed"."""
+    if channel is None or not CONNECTORS[channel.platform].has_messaging_window(interaction.kind):
         return "open"
     return messaging_window(last_customer_message_at(interaction), db.utcnow())
 
@@ -120,8 +104,8 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
         raise ValidationError(_("The reply contains a NUL character, which cannot be sent. Remove it and try "
                                 "again."), "reply_text")
     limit = reply_limit(channel, interaction)
-    if limit.measure(text) > limit.maximum:
-        raise ValidationError(limit.error(text), "reply_text")
+    if limit.exceeded_by(text):
+        raise ValidationError(too_long_message(limit, text), "reply_text")
     if interaction.is_deleted:
         raise ValidationError(_("The item was deleted on the platform; it can no longer be answered."),
                               "reply_text")
@@ -167,13 +151,6 @@ def _target(interaction: Interaction) -> ReplyTarget:
                        author_external_id=interaction.author_external_id,
                        last_customer_message_at=last_customer_message_at(interaction))
 
-
-def _connector(channel: Channel):
-    from agency.inbox.jobs import base_url_for
-
-    config = current_app.config["AGENCY"]
-    return get_connector(channel.platform, base_url_for(channel.platform), channel.external_account_id,
-                         channel.access_token, timeout=config.platform_timeout)
 
 
 def _mark_sent(reply: Reply, interaction: Interaction, external_id: str, permalink: str | None) -> None:
@@ -251,22 +228,23 @@ def send_reply(agency_id: int, reply_id: int) -> str:
         if channel is None:
             reply.status, reply.error = "failed", _("The channel is no longer connected.")
             return reply.status
-        connector = _connector(channel)
         target = _target(interaction)
+        text = reply.text
         try:
             if reply.first_attempt_at is not None:
                 # An earlier attempt may have reached the platform: look before sending again.
-                found = connector.find_existing_reply(target, reply.text,
-                                                      not_before=reply.first_attempt_at - timedelta(minutes=2))
+                not_before = reply.first_attempt_at - timedelta(minutes=2)
+                found = access.with_fresh_token(
+                    channel, lambda connector: connector.find_existing_reply(target, text, not_before=not_before))
                 if found is not None:
                     _mark_sent(reply, interaction, found.external_id, found.permalink)
                     return "sent"
             reply.first_attempt_at = reply.first_attempt_at or db.utcnow()
             reply.attempts += 1
             reply.status = "sending"
-            db.session.commit()  # the attempt is on record before the platform hears of it
-            reply = db.session.get(Reply, reply_id)
-            sent = connector.reply(target, reply.text)
+            db.session.commit()  # the attempt (and a refreshed token) is on record before the platform hears of it
+            # A 401 means the platform refused without storing anything: one refresh and a second try is safe.
+            sent = access.with_fresh_token(channel, lambda connector: connector.reply(target, text))
         except RateLimited as err:
             db.session.rollback()
             _requeue(reply_id, _("The platform asked us to wait; sending again at %(time)s.",

@@ -58,6 +58,17 @@ def create_sandbox_app(
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")
     app.register_blueprint(oauth_pages.bp)
 
+    @app.errorhandler(404)
+    def unknown_path(_error):  # type: ignore[no-untyped-def]
+        # An unknown path answers in the platform's own error shape, as the real APIs do.
+        from flask import request
+
+        if request.path.startswith(GRAPH_PREFIX):
+            return graph.graph_error("Unknown path components", 2500, 400)
+        if request.path.startswith(("/google/", "/youtube/")):
+            return google.google_error(404, "Requested entity was not found.", "NOT_FOUND", "notFound")
+        return jsonify({"error": "not found"}), 404
+
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
         return jsonify({"graph": GRAPH_PREFIX, "google": "/google", "youtube": "/youtube/v3",

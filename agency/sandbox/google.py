@@ -73,21 +73,43 @@ def google_fault(fault: dict[str, Any] | None, youtube: bool = False) -> Respons
     return None
 
 
+def unauthenticated(platform: str) -> Response:
+    """Google's answer to a token it does not accept (unknown, revoked or past its ``expires_in``)."""
+    return google_error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                             "login cookie or other valid authentication credential.", "UNAUTHENTICATED",
+                        "authError" if platform != GBP else None)
+
+
+def permission_denied(platform: str) -> Response:
+    """Google's answer to a valid token that does not grant the resource."""
+    return google_error(403, "The caller does not have permission", "PERMISSION_DENIED",
+                        "forbidden" if platform != GBP else None)
+
+
 def authorise(platform: str, account_id: str | None) -> Account | Response:
-    """The account a Google request acts on, checked against the bearer token."""
+    """The account a Google request acts on, checked against the bearer token.
+
+    A person's token (OAuth) manages every account of the sandbox; an account's own token only
+    that account: naming another one is answered 403 PERMISSION_DENIED, as Google does.
+    """
     st = state()
     token = bearer_token()
     account = st.by_token(token)
-    user = token is not None and st.user_tokens.get(token) == "google"
-    if account_id is not None and (user or (account and account.account_id == account_id)):
+    user = st.user_token(token) == "google"
+    if account is None and not user:
+        return unauthenticated(platform)
+    if user and account_id is None:  # a person's token names no account: nothing of theirs matches
+        return google_error(404, "Requested entity was not found.", "NOT_FOUND", "notFound")
+    if account_id is not None:
         target = st.accounts.get(account_id)
-        if target is not None and target.platform == platform:
-            account = target
-        elif user:
-            return google_error(404, "Requested entity was not found.", "NOT_FOUND", "notFound")
+        if user:
+            if target is None or target.platform != platform:
+                return google_error(404, "Requested entity was not found.", "NOT_FOUND", "notFound")
+            return target
+        if account is not None and account.account_id != account_id:
+            return permission_denied(platform)
     if account is None or account.platform != platform:
-        return google_error(401, "Request had invalid authentication credentials. Expected OAuth 2 access "
-                                 "token.", "UNAUTHENTICATED", "authError" if platform != GBP else None)
+        return unauthenticated(platform)
     return account
 
 
@@ -304,8 +326,8 @@ def _gbp_accounts() -> list[Account]:
 
 @bp.get("/v1/accounts")
 def list_accounts() -> Response:
-    """Account Management API: accounts the token can see."""
-    account = authorise(GBP, None) if state().user_tokens.get(bearer_token() or "") != "google" else None
+    """Account Management API accounts.list: the accounts the token's person may manage."""
+    account = authorise(GBP, None) if state().user_token(bearer_token()) != "google" else None
     if isinstance(account, Response):
         return account
     visible = [account] if account else _gbp_accounts()
@@ -315,11 +337,14 @@ def list_accounts() -> Response:
 
 @bp.get("/v1/accounts/<a>/locations")
 def list_locations(a: str) -> Response:
-    """Business Information API: locations of an account (name, title)."""
-    user = state().user_tokens.get(bearer_token() or "") == "google"
-    token_account = state().by_token(bearer_token())
-    if not user and token_account is None:
-        return google_error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")
+    """Business Information API accounts.locations.list (name, title); 403 for another's account."""
+    st = state()
+    user = st.user_token(bearer_token()) == "google"
+    token_account = st.by_token(bearer_token())
+    if not user and (token_account is None or token_account.platform != GBP):
+        return unauthenticated(GBP)
+    if not user and not token_account.account_id.startswith(f"accounts/{a}/"):
+        return permission_denied(GBP)
     rows = [{"name": "locations/" + x.account_id.split("/locations/")[1], "title": x.name}
             for x in _gbp_accounts() if x.account_id.startswith(f"accounts/{a}/")
             and (user or x is token_account)]

@@ -8,6 +8,7 @@ Shapes follow developers.facebook.com (Graph API reference): ``{"data": [...], "
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import secrets
@@ -80,12 +81,35 @@ def usage_headers(account_id: str, seconds: float, percent: int = 100) -> dict[s
     }
 
 
+def _acting_account(account: Account | None) -> Account | None:
+    """The account a request acts on: a Page token also reaches the Instagram account linked to
+    its Page (the Instagram API with Facebook Login works with the Page's token)."""
+    st = state()
+    node = (request.view_args or {}).get("node")
+    if account is None or account.platform != FB or node is None:
+        return account
+    linked = next((a for a in st.accounts.values() if a.platform == IG and a.page_id == account.account_id), None)
+    if linked is None:
+        return account
+    if node == linked.account_id or parse_container(linked, node) is not None:
+        return linked
+    if (node not in ("me", account.account_id) and parse_container(account, node) is None
+            and st.lookup(account, node) is None and st.lookup(linked, node) is not None):
+        return linked
+    return account
+
+
+def _person_id(token: str) -> str:
+    """A stable numeric id of the person a user token belongs to."""
+    return str(10**14 + int(hashlib.sha256(token.encode()).hexdigest()[:10], 16))
+
+
 @bp.before_request
 def _authenticate() -> Response | None:
     st = state()
     token = bearer_token()
-    g.account = st.by_token(token)
-    g.user_token = token if token in st.user_tokens else None
+    g.account = _acting_account(st.by_token(token))
+    g.user_token = token if st.user_token(token) == "meta" else None
     if request.path.endswith("/oauth/access_token"):
         return None
     fault = st.take_fault(g.account.account_id if g.account else None, request.method != "GET")
@@ -111,6 +135,8 @@ def _authenticate() -> Response | None:
         elif kind == "slow":
             time.sleep(fault["seconds"])
     if g.account is None and g.user_token is None:
+        if st.user_token_expired(token):
+            return graph_error("Error validating access token: Session has expired.", 190, 401, 463)
         return graph_error("Invalid OAuth access token - Cannot parse access token", 190, 401)
     return None
 
@@ -176,6 +202,9 @@ def me_accounts() -> Response:
 def read_node(node: str) -> Response:
     """Read one object: the account, a post/media, a comment, a message or a rating."""
     account: Account | None = g.account
+    if account is None and node == "me" and g.user_token:
+        # A person's token: /me is the person (never a Page).
+        return jsonify({"id": _person_id(g.user_token), "name": "Sandbox Person"})
     if account is None:
         return graph_error("An active access token must be used to query this object.", 2500, 400)
     st = state()

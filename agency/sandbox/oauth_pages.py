@@ -62,12 +62,13 @@ def google_dialog() -> Response | str:
     return _consent("google")
 
 
+#: ``expires_in`` of the tokens handed out; the APIs refuse a token once it has passed.
+META_TOKEN_LIFETIME = 5183944
+GOOGLE_TOKEN_LIFETIME = 3599
+
+
 def _issue(provider: str) -> str:
-    token = f"{provider}-user-{secrets.token_urlsafe(16)}"
-    st = state()
-    st.user_tokens[token] = provider
-    st.save()
-    return token
+    return state().issue_user_token(provider, META_TOKEN_LIFETIME if provider == "meta" else GOOGLE_TOKEN_LIFETIME)
 
 
 @bp.get("/graph/v26.0/oauth/access_token")
@@ -79,7 +80,7 @@ def meta_token() -> Response:
                                       "code": 100, "error_subcode": 36007, "fbtrace_id": "sandbox"}})
         response.status_code = 400
         return response
-    return jsonify({"access_token": _issue("meta"), "token_type": "bearer", "expires_in": 5183944})
+    return jsonify({"access_token": _issue("meta"), "token_type": "bearer", "expires_in": META_TOKEN_LIFETIME})
 
 
 @bp.post("/google/token")
@@ -93,13 +94,14 @@ def google_token() -> Response:
             return _google_grant_error()
         refresh = f"rt-{secrets.token_urlsafe(16)}"
         st.codes[refresh] = {"provider": "google-refresh"}
-        return jsonify({"access_token": _issue("google"), "expires_in": 3599, "refresh_token": refresh,
+        return jsonify({"access_token": _issue("google"), "expires_in": GOOGLE_TOKEN_LIFETIME, "refresh_token": refresh,
                         "scope": "https://www.googleapis.com/auth/business.manage", "token_type": "Bearer"})
     if grant == "refresh_token":
         entry = st.codes.get(request.form.get("refresh_token", ""))
         if not entry or entry["provider"] != "google-refresh":
             return _google_grant_error()
-        return jsonify({"access_token": _issue("google"), "expires_in": 3599, "token_type": "Bearer"})
+        return jsonify({"access_token": _issue("google"), "expires_in": GOOGLE_TOKEN_LIFETIME,
+                        "token_type": "Bearer"})
     return _google_grant_error("unsupported_grant_type")
 
 

@@ -79,6 +79,7 @@ class SandboxState:
         self.faults: list[dict[str, Any]] = []
         self.codes: dict[str, dict[str, Any]] = {}
         self.user_tokens: dict[str, str] = {}  # token -> "meta" | "google"
+        self.token_expiry: dict[str, float] = {}  # user token -> when it stops working (unix seconds)
         self.counter = 0
         #: bumped on every write, so caches of derived lists know when they are stale
         self.version = 0
@@ -101,6 +102,7 @@ class SandboxState:
         self.replies = data.get("replies", [])
         self.counter = data.get("counter", 0)
         self.user_tokens = data.get("user_tokens", {})
+        self.token_expiry = data.get("token_expiry", {})
 
     def save(self) -> None:
         """Write the state file (atomically), if one is configured."""
@@ -113,6 +115,7 @@ class SandboxState:
             "replies": self.replies,
             "counter": self.counter,
             "user_tokens": self.user_tokens,
+            "token_expiry": self.token_expiry,
         }
         tmp = f"{self.state_file}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -145,6 +148,27 @@ class SandboxState:
         if not token:
             return None
         return next((a for a in self.accounts.values() if secrets.compare_digest(a.token, token)), None)
+
+    def issue_user_token(self, provider: str, lifetime: float) -> str:
+        """A person's OAuth token for ``provider`` that works for ``lifetime`` seconds (``expires_in``)."""
+        with self.lock:
+            token = f"{provider}-user-{secrets.token_urlsafe(16)}"
+            self.user_tokens[token] = provider
+            self.token_expiry[token] = self.now() + lifetime
+            self.save()
+            return token
+
+    def user_token(self, token: str | None) -> str | None:
+        """The provider of a person's token that still works; None for others and expired ones."""
+        provider = self.user_tokens.get(token or "")
+        if provider is None or self.user_token_expired(token):
+            return None
+        return provider
+
+    def user_token_expired(self, token: str | None) -> bool:
+        """Whether ``token`` is a person's token whose ``expires_in`` has passed."""
+        expiry = self.token_expiry.get(token or "")
+        return expiry is not None and self.now() >= expiry
 
     def timeline(self, account: Account) -> Timeline:
         """The (cached) generated timeline of an account."""

@@ -24,7 +24,7 @@ from agency.sandbox.common import (
     rfc3339,
     state,
 )
-from agency.sandbox.google import authorise, google_error, google_fault
+from agency.sandbox.google import authorise, google_error, google_fault, unauthenticated
 from agency.sandbox.state import Account, Item
 
 bp = Blueprint("sandbox_youtube", __name__)
@@ -111,10 +111,20 @@ def comment_threads() -> Response:
     return jsonify(body)
 
 
+def _account_of_comment(comment_id: str) -> str | None:
+    """With a person's token requests name no channel: the channel whose comment this is."""
+    st = state()
+    if st.user_token(bearer_token()) != "google" or not comment_id:
+        return None
+    return next((a.account_id for a in st.accounts.values()
+                 if a.platform == YT and st.lookup(a, comment_id) is not None), None)
+
+
 @bp.get("/comments")
 def list_comments() -> Response:
     """comments.list by ``parentId`` (replies, oldest first) or by ``id``."""
-    account = authorise(YT, None)
+    named = request.args.get("parentId") or request.args.get("id", "").split(",")[0].strip()
+    account = authorise(YT, _account_of_comment(named))
     if isinstance(account, Response):
         return account
     st = state()
@@ -139,10 +149,10 @@ def list_comments() -> Response:
 @bp.post("/comments")
 def insert_comment() -> Response:
     """comments.insert: a reply to a top-level comment."""
-    account = authorise(YT, None)
+    snippet = (request.get_json(silent=True) or {}).get("snippet") or {}
+    account = authorise(YT, _account_of_comment(str(snippet.get("parentId", ""))))
     if isinstance(account, Response):
         return account
-    snippet = (request.get_json(silent=True) or {}).get("snippet") or {}
     text = (snippet.get("textOriginal") or "").strip()
     st = state()
     parent = st.lookup(account, str(snippet.get("parentId", "")))
@@ -163,14 +173,13 @@ def channels() -> Response:
     """channels.list with mine=true: the channels the token manages."""
     st = state()
     token = bearer_token() or ""
-    if st.user_tokens.get(token) == "google":
+    if st.user_token(token) == "google":
         mine = [a for a in st.accounts.values() if a.platform == YT]
     else:
         account = st.by_token(token)
-        if account is None or account.platform != YT:
-            return google_error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED",
-                                "authError")
-        mine = [account]
+        if account is None:
+            return unauthenticated(YT)
+        mine = [account] if account.platform == YT else []  # another platform's token owns no channel
     return jsonify({"kind": "youtube#channelListResponse",
                     "items": [{"kind": "youtube#channel", "id": a.account_id,
                                "snippet": {"title": a.name, "customUrl": f"@{a.username}"}} for a in mine]})

@@ -10,20 +10,25 @@ from sqlalchemy import select
 from agency import db
 from agency.channels.models import Channel, ChannelStatus
 from agency.queue import get_queue
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, unique_account
+
+OAUTH_TARGET_RE = re.compile(r'<a class="btn btn-primary" href="([^"]+)" rel="noreferrer" data-oauth-continue>')
 
 
-def test_connect_with_token_pause_resume_sync_disconnect(client, world):
+def test_connect_with_token_pause_resume_sync_disconnect(client, world, platform):
+    account_id = unique_account()
+    created = platform.add_account("instagram_business", account_id, name="Insta Shop", history_days=1, per_day=2)
     login(client, world.am_a)
     url = f"/w/{world.ws_a.slug}/channels/"
     empty = client.get(url)
     assert empty.status_code == 200 and "No channels connected" in empty.get_data(as_text=True)
     get_queue("sync").empty()
-    response = post_form(client, url, {"platform": "instagram_business", "account_id": "17841400000",
-                                       "token": "IGQ-token", "name": "<script>x</script>Insta",
+    response = post_form(client, url, {"platform": "instagram_business", "account_id": account_id,
+                                       "token": created["token"], "name": "<script>x</script>Insta",
                                        "backfill_days": "30", "sync_interval": "120"})
-    assert response.status_code == 302
-    channel = db.session.scalars(select(Channel).where(Channel.external_account_id == "17841400000")).one()
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    channel = db.session.scalars(select(Channel).where(Channel.external_account_id == account_id)).one()
+    assert channel.credentials_verified_at is not None
     assert f"sync-{channel.id}" in [j.id for j in get_queue("sync").jobs]  # the first sync is queued
     page = client.get(url).get_data(as_text=True)
     assert "&lt;script&gt;x&lt;/script&gt;Insta" in page and "<script>x</script>" not in page
@@ -64,17 +69,29 @@ def test_connect_form_rejects_bad_input(client, world):
     assert db.session.scalars(select(Channel)).all() == []
 
 
+def oauth_target(response) -> str:
+    """The consent page the "continue" page navigates to."""
+    from html import unescape
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return unescape(OAUTH_TARGET_RE.search(response.get_data(as_text=True)).group(1))
+
+
 def test_oauth_flow_against_the_sandbox(client, world, platform):
-    platform.add_account("facebook_page", "oauth-page-1", name="OAuth Page", history_days=1, per_day=2)
+    account_id = unique_account()
+    platform.add_account("facebook_page", account_id, name="OAuth Page", history_days=1, per_day=2)
     db.session.commit()
     login(client, world.owner_a)
     start = post_form(client, f"/w/{world.ws_a.slug}/channels/connect/meta")
-    assert start.status_code == 302
-    dialog = urlparse(start.headers["Location"])
+    target = oauth_target(start)
+    # The page navigates by itself (CSP form-action would block a redirect after the form).
+    assert f'http-equiv="refresh" content="0;url={target}' in start.get_data(as_text=True).replace("&amp;", "&")
+    assert start.headers["Content-Security-Policy"].count("form-action 'self'") == 1
+    dialog = urlparse(target)
     assert dialog.path.endswith("/dialog/oauth")
     query = parse_qs(dialog.query)
     # The person consents on the platform, which redirects back with a code and our state.
-    consent = platform.http.post(start.headers["Location"], data={"decision": "allow"}, allow_redirects=False)
+    consent = platform.http.post(target, data={"decision": "allow"}, allow_redirects=False)
     assert consent.status_code in (302, 303)
     back = urlparse(consent.headers["Location"])
     returned = parse_qs(back.query)
@@ -87,8 +104,8 @@ def test_oauth_flow_against_the_sandbox(client, world, platform):
     done = post_form(client, "/channels/oauth/callback", {"account": choice, "state": returned["state"][0]},
                      token_from=f"/w/{world.ws_a.slug}/channels/")
     assert done.status_code == 302
-    channel = db.session.scalars(select(Channel).where(Channel.external_account_id == "oauth-page-1")).one()
-    assert channel.workspace_id == world.ws_a.id and channel.access_token
+    channel = db.session.scalars(select(Channel).where(Channel.external_account_id == account_id)).one()
+    assert channel.workspace_id == world.ws_a.id and channel.access_token and channel.credentials_verified_at
 
 
 def test_oauth_callback_rejects_forged_state(client, world):

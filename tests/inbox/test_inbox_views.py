@@ -133,7 +133,7 @@ def test_note_and_update_reject_bad_input(client, world, make_interaction):
     it = make_interaction(world.ws_a)
     login(client, world.owner_a)
     base = f"/w/{world.ws_a.slug}/inbox/{it.id}"
-    for data in ({}, {"note_text": ""}, {"note_text": "   "}, {"note_text": "x" * 20_001}, {"note_text": "a\x00b"}):
+    for data in ({}, {"note_text": ""}, {"note_text": "   "}, {"note_text": "x" * 20_001}, {"note_text": "\x00 \x00"}):
         assert post_form(client, f"{base}/note", data).status_code == 400, data
     for data in ({}, {"field": "nope"}, {"field": "status", "status": "deleted"},
                  {"field": "priority", "priority": "ultra"}, {"field": "assignee", "assignee": str(world.owner_b.id)},

@@ -121,7 +121,7 @@ def test_reply_form_rejects_bad_input(client, world, synced_channel):
     login(client, world.cm_a)
     url = f"/w/{world.ws_a.slug}/inbox/{target.id}/reply"
     for data in ({}, {"reply_text": ""}, {"reply_text": "x" * 20_001}, {"reply_text": "x" * 9000},
-                 {"reply_text": "   "}, {"reply_text": "a\x00b"}, {"reply_text": "x" * 200_000},
+                 {"reply_text": "   "}, {"reply_text": "\x00 \x00"}, {"reply_text": "x" * 200_000},
                  {"reply_text": "ok", "opened_at": "garbage" * 1000}):
         response = post_form(client, url, data)
         assert response.status_code in (302, 400), data

@@ -149,9 +149,10 @@ def test_sweeper_fails_replies_no_job_will_send(app, world, platform, synced_cha
     fresh = queue_reply(world.cm_a, target, "Gerade eben")
     db.session.commit()  # queues one job per reply
     # The worker that sent this one died after the platform had it; Redis lost the jobs of both.
-    from agency.inbox.replies import _connector, _target
+    from agency.channels import access
+    from agency.inbox.replies import _target
 
-    _connector(synced_channel).reply(_target(target), "Abgestürzt nach dem Senden")
+    access.connector_for(synced_channel).reply(_target(target), "Abgestürzt nach dem Senden")
     lost_sending.status, lost_sending.attempts, lost_sending.first_attempt_at = "sending", 1, db.utcnow()
     db.session.flush()
     for reply in (lost_queued, lost_sending, waiting):

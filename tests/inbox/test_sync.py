@@ -10,13 +10,15 @@ from agency.channels.models import Channel, ChannelStatus
 from agency.channels.services import connect_channel
 from agency.inbox.jobs import run_sync
 from agency.inbox.models import Interaction
-from tests.conftest import unique_account
+from tests.conftest import unique_account, unique_youtube_channel
 
 
 def _connect(platform_sandbox, world, platform="facebook_page", per_day=12, history_days=10, workspace=None):
-    account_id = unique_account("fb" if platform == "facebook_page" else "acc")
+    account_id = unique_account()
     if platform == "google_business_profile":
-        account_id = f"accounts/{unique_account('a')}/locations/{unique_account('l')}"
+        account_id = f"accounts/{unique_account()}/locations/{unique_account()}"
+    elif platform == "youtube_channel":
+        account_id = unique_youtube_channel()
     created = platform_sandbox.add_account(platform, account_id, name="Bäckerei Test", history_days=history_days,
                                            per_day=per_day)
     channel = connect_channel(world.owner_a, workspace or world.ws_a, platform=platform, account_id=account_id,
@@ -59,8 +61,9 @@ def test_interrupted_sync_resumes_without_loss_or_duplicates(platform, world, mo
     reference, created = _connect(platform, world, per_day=30)
     run_sync(reference)
     expected = set(_ids(reference.id))
-    # The same account in a second workspace, synced with a crash after the first page.
-    channel = connect_channel(world.owner_a, world.ws_a2, platform="facebook_page",
+    # The same account in another agency (one agency connects an account once), synced with a crash
+    # after the first page.
+    channel = connect_channel(world.owner_b, world.ws_b, platform="facebook_page",
                               account_id=reference.external_account_id, token=created["token"],
                               backfill_days=reference.backfill_days)
     db.session.commit()

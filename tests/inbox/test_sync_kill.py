@@ -22,10 +22,10 @@ def test_sigkill_mid_sync_then_resume(_app, test_config, _session_sandbox):
     from agency.accounts.models import Agency
     from agency.channels.connectors import get_connector
     from agency.channels.models import Channel
-    from tests.conftest import make_agency, make_user, make_workspace, unique_account
+    from tests.conftest import make_agency, make_user, make_workspace, unique_youtube_channel
 
     sandbox = _session_sandbox
-    account_id = unique_account("kill")
+    account_id = unique_youtube_channel()
     created = sandbox.add_account("youtube_channel", account_id, name="Kill Test", history_days=20, per_day=300)
     with _app.app_context(), db.system_scope("test: committed fixtures"):
         agency = make_agency("Kill Agentur")
@@ -33,7 +33,7 @@ def test_sigkill_mid_sync_then_resume(_app, test_config, _session_sandbox):
         ws = make_workspace(agency)
         channel = Channel(agency_id=agency.id, workspace_id=ws.id, platform="youtube_channel",
                           external_account_id=account_id, name="Kill", access_token=created["token"],
-                          backfill_days=21)
+                          backfill_days=21, credentials_verified_at=db.utcnow())
         db.session.add(channel)
         db.session.commit()
         agency_id, channel_id = agency.id, channel.id

@@ -12,7 +12,7 @@ from agency import db
 from agency.channels.services import connect_channel
 from agency.inbox.jobs import run_sync
 from agency.inbox.models import Interaction
-from tests.conftest import unique_account
+from tests.conftest import make_channel, unique_account
 
 SECRET = "test-app-secret"  # the test config's META_APP_SECRET
 
@@ -31,10 +31,9 @@ def _feed_payload(page_id: str, comment_id: str, message: str, verb: str = "add"
     return json.dumps(payload).encode()
 
 
-def _channel(world, platform_sandbox=None, account_id=None):
-    account_id = account_id or unique_account("wh")
-    channel = connect_channel(world.owner_a, world.ws_a, platform="facebook_page", account_id=account_id,
-                              token="token-not-used-by-webhooks")
+def _channel(world, account_id=None):
+    """A Facebook Page of ws_a whose credentials the platform confirmed (webhooks never call the platform)."""
+    channel = make_channel(world.ws_a, "facebook_page", account_id or unique_account())
     db.session.commit()
     return channel
 
@@ -132,8 +131,7 @@ def test_webhook_and_polling_deduplicate(platform, client, world):
 def test_instagram_mention_without_text_triggers_a_sync(client, world):
     from agency.queue import get_queue
 
-    channel = connect_channel(world.owner_a, world.ws_a, platform="instagram_business",
-                              account_id=unique_account("ig"), token="t")
+    channel = make_channel(world.ws_a, "instagram_business")
     db.session.commit()
     queue = get_queue("sync")
     queue.empty()

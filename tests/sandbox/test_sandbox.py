@@ -195,3 +195,58 @@ def test_fan_posts_send_signed_webhooks():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_tokens_reach_only_their_own_accounts_with_the_platforms_errors():
+    """A valid token of one account is refused for another, in the shape each platform uses."""
+    client = create_sandbox_app(now=lambda: NOW).test_client()
+    for spec in ({"platform": "facebook_page", "account_id": "2002", "name": "Other Page", "token": "page-2002"},
+                 {"platform": "google_business_profile", "account_id": "accounts/2009/locations/3009",
+                  "name": "Other Location", "token": "loc-3009"},
+                 {"platform": "youtube_channel", "account_id": "UCother0000000000000009", "name": "Other TV",
+                  "token": "yt-9"}):
+        client.post("/_sandbox/accounts", json=spec)
+    # Graph: another Page's objects "do not exist, cannot be loaded due to missing permissions".
+    feed = client.get("/graph/v26.0/1001/feed", headers=_bearer("page-2002")).get_json()
+    assert feed["error"]["code"] == 100 and feed["error"]["error_subcode"] == 33
+    assert client.get("/graph/v26.0/me", headers=_bearer("page-2002")).get_json()["id"] == "2002"
+    # Google: 403 PERMISSION_DENIED for another location's reviews and locations list.
+    reviews = client.get("/google/v4/accounts/2001/locations/3001/reviews", headers=_bearer("loc-3009"))
+    assert reviews.status_code == 403 and reviews.get_json()["error"]["status"] == "PERMISSION_DENIED"
+    locations = client.get("/google/v1/accounts/2001/locations", headers=_bearer("loc-3009"))
+    assert locations.status_code == 403
+    accounts = client.get("/google/v1/accounts", headers=_bearer("loc-3009")).get_json()["accounts"]
+    assert [a["name"] for a in accounts] == ["accounts/2009"]
+    # YouTube: channels.list(mine=true) names only the token's channel; another channel's threads are refused.
+    mine = client.get("/youtube/v3/channels?part=id&mine=true", headers=_bearer("yt-9")).get_json()["items"]
+    assert [c["id"] for c in mine] == ["UCother0000000000000009"]
+    threads = client.get("/youtube/v3/commentThreads?part=snippet&allThreadsRelatedToChannelId="
+                         "UCsandbox0000000000000001", headers=_bearer("yt-9"))
+    assert threads.status_code == 403 and threads.get_json()["error"]["errors"][0]["reason"] == "forbidden"
+    # A Page token reaches the Instagram account linked to its Page, and no other.
+    linked = client.get("/graph/v26.0/17841400000001?fields=id,username", headers=_bearer("sandbox-facebook-1001"))
+    assert linked.get_json()["id"] == "17841400000001"
+    other = client.get("/graph/v26.0/17841400000001?fields=id,username", headers=_bearer("page-2002"))
+    assert other.get_json()["error"]["error_subcode"] == 33
+
+
+def test_oauth_tokens_stop_working_after_expires_in():
+    clock = Clock()
+    client = create_sandbox_app(now=clock).test_client()
+    grant = client.post("/google/o/oauth2/v2/auth", data={"redirect_uri": "http://app.test/cb", "client_id": "c",
+                                                         "state": "s", "decision": "allow"})
+    code = grant.headers["Location"].split("code=")[1].split("&")[0]
+    tokens = client.post("/google/token", data={"grant_type": "authorization_code", "code": code,
+                                                "redirect_uri": "http://app.test/cb"}).get_json()
+    path = "/google/v4/accounts/2001/locations/3001/reviews"
+    assert client.get(path, headers=_bearer(tokens["access_token"])).status_code == 200
+    clock.now += timedelta(seconds=tokens["expires_in"] + 1)
+    expired = client.get(path, headers=_bearer(tokens["access_token"]))
+    assert expired.status_code == 401 and expired.get_json()["error"]["status"] == "UNAUTHENTICATED"
+    renewed = client.post("/google/token", data={"grant_type": "refresh_token",
+                                                 "refresh_token": tokens["refresh_token"]}).get_json()
+    assert client.get(path, headers=_bearer(renewed["access_token"])).status_code == 200

@@ -24,11 +24,13 @@ import abc
 import copy
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -99,6 +101,34 @@ class ReplyTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyLimit:
+    """The longest reply a platform accepts for one kind of target, and how it counts.
+
+    ``unit`` is "characters" (Unicode code points) or "bytes" (UTF-8), so the composer's hint,
+    its counter and the error before queueing all measure the same way.
+    """
+
+    maximum: int
+    unit: str = "characters"
+
+    def measure(self, text: str) -> int:
+        """The length of ``text`` in this limit's unit."""
+        return len(text.encode("utf-8")) if self.unit == "bytes" else len(text)
+
+    def exceeded_by(self, text: str) -> bool:
+        """True when ``text`` is longer than the platform accepts."""
+        return self.measure(text) > self.maximum
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedAccount:
+    """What the platform confirmed: the token grants access to exactly this account."""
+
+    account_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class SentReply:
     """A reply the platform accepted."""
 
@@ -138,6 +168,14 @@ class MessagingWindowClosed(PlatformError):
     """A direct message can no longer be answered (more than 7 days since the customer wrote)."""
 
 
+class AccessNotGranted(PlatformError):
+    """The token is valid but does not grant access to the account it was given for."""
+
+
+class UnsafeIdentifier(PlatformError):
+    """An id that would not stay one path segment (``/``, ``..``, empty): never sent to the platform."""
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -151,6 +189,25 @@ def messaging_window(last_customer_message_at: datetime | None, now: datetime) -
     if age <= HUMAN_AGENT_WINDOW:
         return "human_agent"
     return "closed"
+
+
+def path_segment(value: object) -> str:
+    """``value`` as exactly one URL path segment.
+
+    Ids come from staff (account ids) and from strangers' platform data (comment, post and
+    conversation ids). Quoted with nothing kept safe, ``/`` and ``?`` cannot reach another
+    endpoint of the platform's API with the channel's token; ``.``/``..`` and empty values are
+    refused because quoting leaves them as they are and URL normalisation would climb up.
+    """
+    text = str(value) if value is not None else ""
+    if text in ("", ".", "..") or len(text) > 512:
+        raise UnsafeIdentifier("The platform id is not usable in a request.")
+    return quote(text, safe="")
+
+
+def join_path(*segments: object) -> str:
+    """A relative API path of ``segments``, each quoted as one segment (see ``path_segment``)."""
+    return "/".join(path_segment(segment) for segment in segments)
 
 
 def utcnow() -> datetime:
@@ -245,6 +302,25 @@ class Connector(abc.ABC):
     platform: ClassVar[str] = ""
     #: the longest reply text the platform accepts (subclasses cite their source)
     max_reply_length: ClassVar[int] = 2000
+    #: what an account id of this platform looks like; anything else never reaches a URL
+    account_id_pattern: ClassVar[re.Pattern[str]] = re.compile(r"[0-9]{1,32}")
+    #: how people recognise such an id, for the connect form's error message
+    account_id_example: ClassVar[str] = "123456789"
+
+    @classmethod
+    def valid_account_id(cls, account_id: str) -> bool:
+        """Whether ``account_id`` has this platform's form."""
+        return bool(cls.account_id_pattern.fullmatch(account_id or ""))
+
+    @classmethod
+    def reply_limit(cls, kind: str) -> ReplyLimit:
+        """The longest answer to a ``kind`` of item (comment, direct_message, review ...)."""
+        return ReplyLimit(cls.max_reply_length)
+
+    @classmethod
+    def has_messaging_window(cls, kind: str) -> bool:
+        """Whether answers to a ``kind`` of item are allowed only for a while (see ``messaging_window``)."""
+        return False
 
     def __init__(
         self,
@@ -258,8 +334,10 @@ class Connector(abc.ABC):
         clock: Callable[[], datetime] | None = None,
         page_size: int | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
         self.account_id = account_id
+        if not self.valid_account_id(account_id):
+            raise UnsafeIdentifier(f"{account_id[:80]!r} is not a {self.platform} account id.")
+        self.base_url = base_url.rstrip("/")
         self._token = access_token
         self.session = session or shared_session()
         self.timeout = timeout
@@ -393,6 +471,17 @@ class Connector(abc.ABC):
             within = min(max((ctx.started - oldest).total_seconds() / span, 0.0), 1.0)
         return round(min((phase + within) / max(phases, 1), 0.99), 3)
 
+    # -- access ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def verify_access(self) -> VerifiedAccount:
+        """Ask the platform whether the token grants access to exactly ``account_id``.
+
+        Raises ``AccessNotGranted`` when the platform says no (another account's token, a token
+        of a person who does not manage the account), ``AuthExpired`` for a token it does not
+        accept at all, ``TransientError`` when it cannot be asked right now.
+        """
+
     # -- replies and lookups ---------------------------------------------------------------
 
     @abc.abstractmethod
@@ -407,10 +496,10 @@ class Connector(abc.ABC):
     def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
         """The item as it is now on the platform, or None when it was deleted."""
 
-    def check_reply_text(self, text: str, limit: int | None = None) -> None:
-        """Refuse empty or over-long replies before any HTTP call."""
-        limit = limit or self.max_reply_length
+    def check_reply_text(self, text: str, kind: str) -> None:
+        """Refuse empty or over-long replies to a ``kind`` of item before any HTTP call."""
+        limit = self.reply_limit(kind)
         if not text.strip():
             raise PlatformError("The reply is empty.")
-        if len(text) > limit:
-            raise PlatformError(f"{self.platform_label} accepts at most {limit} characters per reply.")
+        if limit.exceeded_by(text):
+            raise PlatformError(f"{self.platform_label} accepts at most {limit.maximum} {limit.unit} per reply.")

@@ -19,13 +19,17 @@ from datetime import datetime
 from typing import Any
 
 from agency.channels.connectors.base import (
+    AccessNotGranted,
     MessagingWindowClosed,
     PassContext,
     PlatformError,
     PlatformItem,
+    ReplyLimit,
     ReplyTarget,
     SentReply,
     Stream,
+    VerifiedAccount,
+    join_path,
     messaging_window,
     parse_time,
     short,
@@ -50,6 +54,27 @@ class FacebookPageConnector(GraphConnector):
     label = "Facebook"
     max_reply_length = COMMENT_MAX
 
+    @classmethod
+    def reply_limit(cls, kind: str) -> ReplyLimit:
+        """Messenger messages are shorter than comments."""
+        return ReplyLimit(MESSENGER_MAX if kind == "direct_message" else COMMENT_MAX)
+
+    @classmethod
+    def has_messaging_window(cls, kind: str) -> bool:
+        """Messenger answers are allowed only within 24 hours (7 with the human-agent tag)."""
+        return kind == "direct_message"
+
+    def verify_access(self) -> VerifiedAccount:
+        """A Page access token's ``/me`` is the Page itself.
+
+        Reading ``/{page-id}`` would not prove anything: public Page fields are readable with
+        any token. A person's token (``/me`` is the person) or another Page's token is refused.
+        """
+        body = self.read_for_verification("me", fields="id,name")
+        if str(body.get("id", "")) != self.account_id:
+            raise AccessNotGranted(f"This token belongs to another Facebook account, not to Page {self.account_id}.")
+        return VerifiedAccount(self.account_id, str(body.get("name") or self.account_id))
+
     def streams(self) -> list[Stream]:
         """Comments, then Messenger, then recommendations."""
         return [self._comments, self._messages, self._ratings]
@@ -63,7 +88,7 @@ class FacebookPageConnector(GraphConnector):
         limit = self.page_size or 25
         while True:
             body = self.get(
-                f"{self.account_id}/feed",
+                join_path(self.account_id, "feed"),
                 fields=POST_FIELDS,
                 since=int(ctx.horizon.timestamp()),
                 limit=limit,
@@ -79,7 +104,7 @@ class FacebookPageConnector(GraphConnector):
                     continue
                 resume = comments_after if index == start_index else None
                 for rows, after in self.pages(
-                    f"{post['id']}/comments",
+                    join_path(post["id"], "comments"),
                     after=resume,
                     filter="stream",
                     order="chronological",
@@ -127,7 +152,7 @@ class FacebookPageConnector(GraphConnector):
         convs_after, start_index, messages_after = state["convs_after"], state["index"], state["messages_after"]
         while True:
             body = self.get(
-                f"{self.account_id}/conversations",
+                join_path(self.account_id, "conversations"),
                 platform="messenger",
                 fields=CONVERSATION_FIELDS,
                 limit=self.page_size or 25,
@@ -145,7 +170,7 @@ class FacebookPageConnector(GraphConnector):
                     return
                 resume = messages_after if index == start_index else None
                 for rows, after in self.newest_first(
-                    f"{conv['id']}/messages",
+                    join_path(conv["id"], "messages"),
                     ctx.window,
                     resume,
                     "created_time",
@@ -190,7 +215,7 @@ class FacebookPageConnector(GraphConnector):
     def _ratings(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
         after = (state or {}).get("after")
         for rows, next_after in self.newest_first(
-            f"{self.account_id}/ratings",
+            join_path(self.account_id, "ratings"),
             ctx.window,
             after,
             "created_time",
@@ -230,12 +255,12 @@ class FacebookPageConnector(GraphConnector):
             return self._send_message(target, text)
         if target.kind not in ("comment", "reply", "review"):
             raise PlatformError(f"Facebook cannot answer a {target.kind}.")
-        self.check_reply_text(text, COMMENT_MAX)
-        body = self.graph("POST", f"{self._comment_target(target)}/comments", data={"message": text})
+        self.check_reply_text(text, target.kind)
+        body = self.graph("POST", join_path(self._comment_target(target), "comments"), data={"message": text})
         return SentReply(external_id=str(body["id"]), created_at=self.clock())
 
     def _send_message(self, target: ReplyTarget, text: str) -> SentReply:
-        self.check_reply_text(text, MESSENGER_MAX)
+        self.check_reply_text(text, target.kind)
         window = messaging_window(target.last_customer_message_at, self.clock())
         if window == "closed":
             raise MessagingWindowClosed(
@@ -250,7 +275,7 @@ class FacebookPageConnector(GraphConnector):
         }
         if window == "human_agent":
             payload["tag"] = "HUMAN_AGENT"
-        body = self.graph("POST", f"{self.account_id}/messages", json_body=payload)
+        body = self.graph("POST", join_path(self.account_id, "messages"), json_body=payload)
         return SentReply(external_id=str(body["message_id"]), created_at=self.clock())
 
     def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
@@ -258,9 +283,9 @@ class FacebookPageConnector(GraphConnector):
         if target.kind == "direct_message":
             if not target.thread_external_id:
                 return None
-            path, fields, key = f"{target.thread_external_id}/messages", MESSAGE_FIELDS, "created_time"
+            path, fields, key = join_path(target.thread_external_id, "messages"), MESSAGE_FIELDS, "created_time"
         else:
-            path, fields, key = f"{self._comment_target(target)}/comments", COMMENT_FIELDS, "created_time"
+            path, fields, key = join_path(self._comment_target(target), "comments"), COMMENT_FIELDS, "created_time"
         params = {"fields": fields, "limit": 100}
         if target.kind != "direct_message":
             params["order"] = "reverse_chronological"
@@ -277,10 +302,10 @@ class FacebookPageConnector(GraphConnector):
     def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
         """Re-read one comment, message or recommendation; None when deleted."""
         if kind == "direct_message":
-            row = self.get_or_none(external_id, fields=MESSAGE_FIELDS)
+            row = self.get_or_none(join_path(external_id), fields=MESSAGE_FIELDS)
             return self._message_item(row, None) if row else None
         if kind == "review":
-            row = self.get_or_none(external_id, fields=RATING_FIELDS)
+            row = self.get_or_none(join_path(external_id), fields=RATING_FIELDS)
             return self._rating_item(row) if row else None
-        row = self.get_or_none(external_id, fields=COMMENT_FIELDS)
+        row = self.get_or_none(join_path(external_id), fields=COMMENT_FIELDS)
         return self._comment_item(row, None) if row else None

@@ -6,6 +6,7 @@ Google errors look like ``{"error": {"code", "message", "status", "errors": [{"r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,13 +49,28 @@ class GoogleConnector(Connector):
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json_body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One API call; returns the JSON body or raises the mapped exception."""
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        """One API call on a path (built with ``join_path``); returns the JSON body or raises."""
+        return self.call_url(method, f"{self.base_url}/{path.lstrip('/')}", params=params, json_body=json_body)
+
+    def call_url(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+                 json_body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One call on a full URL of one of our configured Google bases."""
         response = self._send(method, url, params=params, json=json_body,
                               headers={"Authorization": f"Bearer {self._token}"})
         if response.status_code < 400:
             return self._json(response) if response.content else {}
         raise self._error(response)
+
+    def listed(self, url: str, key: str, params: dict[str, Any] | None = None,
+               max_pages: int = 50) -> Iterator[dict[str, Any]]:
+        """Every row of a paged Google list (``nextPageToken``), at most ``max_pages`` pages."""
+        token = None
+        for _page in range(max_pages):
+            body = self.call_url("GET", url, params={**(params or {}), "pageToken": token})
+            yield from (row for row in body.get(key) or [] if isinstance(row, dict))
+            token = body.get("nextPageToken")
+            if not token:
+                return
 
     def _error(self, response: requests.Response) -> Exception:
         try:

@@ -8,20 +8,26 @@ the next incremental pass. The owner's answer (``reviewReply``) comes back as an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from agency.channels.connectors.base import (
+    AccessNotGranted,
     PassContext,
     PlatformError,
     PlatformItem,
+    ReplyLimit,
     ReplyTarget,
     SentReply,
     Stream,
+    VerifiedAccount,
+    join_path,
     parse_time,
 )
 from agency.channels.connectors.google import GoogleConnector, NotFound
+from agency.channels.connectors.oauth import GBP_ACCOUNTS_BASE, GBP_INFO_BASE
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 #: ReviewReply.comment: "The maximum length is 4096 bytes" (reviews.updateReply reference).
@@ -34,6 +40,46 @@ class GoogleBusinessProfileConnector(GoogleConnector):
     platform = "google_business_profile"
     label = "Google"
     max_reply_length = REPLY_MAX_BYTES
+    account_id_pattern = re.compile(r"accounts/[0-9]{1,32}/locations/[0-9]{1,32}")
+    account_id_example = "accounts/123/locations/456"
+
+    def __init__(self, base_url: str, account_id: str, access_token: str, *, accounts_base: str = GBP_ACCOUNTS_BASE,
+                 info_base: str = GBP_INFO_BASE, **options: Any) -> None:
+        super().__init__(base_url, account_id, access_token, **options)
+        self.accounts_base = accounts_base.rstrip("/")
+        self.info_base = info_base.rstrip("/")
+
+    @classmethod
+    def reply_limit(cls, kind: str) -> ReplyLimit:
+        """Google counts the answer's UTF-8 bytes, not its characters."""
+        return ReplyLimit(REPLY_MAX_BYTES, "bytes")
+
+    def _location_path(self, *more: object) -> str:
+        # The validated resource name "accounts/{a}/locations/{l}" is four segments, each quoted.
+        return join_path("v4", *self.account_id.split("/"), *more)
+
+    def verify_access(self) -> VerifiedAccount:
+        """The location must be among the token's accounts (accounts.list) and their locations.
+
+        Account Management API ``GET /v1/accounts`` lists the accounts the person may manage;
+        Business Information API ``GET /v1/{account}/locations`` their locations. A location of
+        someone else's account is in neither list (Google answers 403/404 for the second).
+        """
+        _, account_number, _, location_number = self.account_id.split("/")
+        account_name, location_name = f"accounts/{account_number}", f"locations/{location_number}"
+        try:
+            if not any(row.get("name") == account_name
+                       for row in self.listed(f"{self.accounts_base}/v1/accounts", "accounts", {"pageSize": 20})):
+                raise AccessNotGranted(f"This Google login does not manage {account_name}.")
+            for row in self.listed(f"{self.info_base}/v1/{join_path('accounts', account_number, 'locations')}",
+                                   "locations", {"readMask": "name,title", "pageSize": 100}):
+                if row.get("name") == location_name:
+                    return VerifiedAccount(self.account_id, str(row.get("title") or self.account_id))
+        except AccessNotGranted:
+            raise
+        except PlatformError as err:
+            raise AccessNotGranted(f"Google did not confirm access to {self.account_id}: {err}") from err
+        raise AccessNotGranted(f"This Google login does not manage {self.account_id}.")
 
     def streams(self) -> list[Stream]:
         """Reviews only."""
@@ -42,7 +88,7 @@ class GoogleBusinessProfileConnector(GoogleConnector):
     def _reviews(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
         token = (state or {}).get("token")
         while True:
-            body = self.call("GET", f"v4/{self.account_id}/reviews", params={
+            body = self.call("GET", self._location_path("reviews"), params={
                 "pageSize": self.page_size or 50, "orderBy": "updateTime desc", "pageToken": token})
             if "totalReviewCount" in body:
                 ctx.extra["total_reviews"] = body["totalReviewCount"]
@@ -94,13 +140,6 @@ class GoogleBusinessProfileConnector(GoogleConnector):
             ))
         return items
 
-    def check_reply_text(self, text: str, limit: int | None = None) -> None:
-        """Google counts bytes, not characters."""
-        if not text.strip():
-            raise PlatformError("The reply is empty.")
-        if len(text.encode()) > REPLY_MAX_BYTES:
-            raise PlatformError(f"Google accepts at most {REPLY_MAX_BYTES} bytes per review answer.")
-
     def _review_id(self, target: ReplyTarget) -> str:
         return target.thread_external_id or target.external_id.split("/")[0]
 
@@ -108,16 +147,16 @@ class GoogleBusinessProfileConnector(GoogleConnector):
         """Create or replace the owner's answer to a review."""
         if target.kind not in ("review", "reply"):
             raise PlatformError(f"Google Business Profile cannot answer a {target.kind}.")
-        self.check_reply_text(text)
+        self.check_reply_text(text, target.kind)
         review_id = self._review_id(target)
-        body = self.call("PUT", f"v4/{self.account_id}/reviews/{review_id}/reply", json_body={"comment": text})
+        body = self.call("PUT", self._location_path("reviews", review_id, "reply"), json_body={"comment": text})
         return SentReply(f"{review_id}/reply", parse_time(body.get("updateTime")) or self.clock())
 
     def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
         """The review's answer, if it has exactly this text and is recent enough."""
         review_id = self._review_id(target)
         try:
-            review = self.call("GET", f"v4/{self.account_id}/reviews/{review_id}")
+            review = self.call("GET", self._location_path("reviews", review_id))
         except NotFound:
             return None
         reply = review.get("reviewReply") or {}
@@ -130,7 +169,7 @@ class GoogleBusinessProfileConnector(GoogleConnector):
         """The review (or our answer, for ``{id}/reply``) as it is now; None when gone."""
         review_id = external_id.split("/")[0]
         try:
-            review = self.call("GET", f"v4/{self.account_id}/reviews/{review_id}")
+            review = self.call("GET", self._location_path("reviews", review_id))
         except NotFound:
             return None
         items = self._items(review)

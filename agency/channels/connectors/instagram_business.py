@@ -15,12 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from agency.channels.connectors.base import (
+    AccessNotGranted,
     PassContext,
     PlatformError,
     PlatformItem,
     ReplyTarget,
     SentReply,
     Stream,
+    VerifiedAccount,
+    join_path,
     parse_time,
     short,
 )
@@ -41,6 +44,17 @@ class InstagramBusinessConnector(GraphConnector):
     label = "Instagram"
     max_reply_length = COMMENT_MAX
 
+    def verify_access(self) -> VerifiedAccount:
+        """Read the IG user with the token: Graph shows it only to tokens of its linked Page.
+
+        For any other token Graph answers "does not exist, cannot be loaded due to missing
+        permissions" (code 100, subcode 33), which ``read_for_verification`` turns into a refusal.
+        """
+        body = self.read_for_verification(join_path(self.account_id), fields="id,username,name")
+        if str(body.get("id", "")) != self.account_id:
+            raise AccessNotGranted(f"Instagram did not confirm access to account {self.account_id}.")
+        return VerifiedAccount(self.account_id, str(body.get("username") or body.get("name") or self.account_id))
+
     def streams(self) -> list[Stream]:
         """Comments, then mentions."""
         return [self._comments, self._mentions]
@@ -50,8 +64,8 @@ class InstagramBusinessConnector(GraphConnector):
         media_after, start_index, comments_after = state["media_after"], state["index"], state["comments_after"]
         counts: dict[str, int] = ctx.extra.setdefault("comment_counts", {})
         while True:
-            body = self.get(f"{self.account_id}/media", fields=MEDIA_FIELDS, since=int(ctx.horizon.timestamp()),
-                            limit=self.page_size or 25, after=media_after)
+            body = self.get(join_path(self.account_id, "media"), fields=MEDIA_FIELDS,
+                            since=int(ctx.horizon.timestamp()), limit=self.page_size or 25, after=media_after)
             media_rows = body.get("data") or []
             paging = body.get("paging") or {}
             next_media = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
@@ -61,7 +75,7 @@ class InstagramBusinessConnector(GraphConnector):
                 if ctx.incremental and counts.get(media["id"]) == count:
                     continue
                 resume = comments_after if index == start_index else None
-                for rows, after in self.pages(f"{media['id']}/comments", after=resume, fields=COMMENT_FIELDS,
+                for rows, after in self.pages(join_path(media["id"], "comments"), after=resume, fields=COMMENT_FIELDS,
                                               limit=self.page_size or 50):
                     items: list[PlatformItem] = []
                     for row in rows:
@@ -87,7 +101,7 @@ class InstagramBusinessConnector(GraphConnector):
         inline = row.get("replies") or {}
         rows = list(inline.get("data") or [])
         if (inline.get("paging") or {}).get("next"):
-            rows = [r for page, _after in self.pages(f"{row['id']}/replies", fields=REPLY_FIELDS, limit=50)
+            rows = [r for page, _after in self.pages(join_path(row["id"], "replies"), fields=REPLY_FIELDS, limit=50)
                     for r in page]
         return [self._comment_item(r, media, parent=row["id"]) for r in rows]
 
@@ -113,7 +127,7 @@ class InstagramBusinessConnector(GraphConnector):
 
     def _mentions(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
         after = (state or {}).get("after")
-        for rows, next_after in self.newest_first(f"{self.account_id}/tags", ctx.window, after, "timestamp",
+        for rows, next_after in self.newest_first(join_path(self.account_id, "tags"), ctx.window, after, "timestamp",
                                                   fields=TAG_FIELDS, limit=self.page_size or 25):
             yield [self._mention_item(r) for r in rows], {"after": next_after} if next_after else None
 
@@ -138,11 +152,11 @@ class InstagramBusinessConnector(GraphConnector):
 
     def reply(self, target: ReplyTarget, text: str) -> SentReply:
         """Reply to a comment, or comment on media the account was mentioned in."""
-        self.check_reply_text(text)
+        self.check_reply_text(text, target.kind)
         if target.kind in ("comment", "reply"):
-            body = self.graph("POST", f"{self._top_level(target)}/replies", data={"message": text})
+            body = self.graph("POST", join_path(self._top_level(target), "replies"), data={"message": text})
         elif target.kind == "mention":
-            body = self.graph("POST", f"{self.account_id}/mentions",
+            body = self.graph("POST", join_path(self.account_id, "mentions"),
                               data={"media_id": target.external_id, "message": text})
         else:
             raise PlatformError(f"Instagram cannot answer a {target.kind}.")
@@ -151,7 +165,7 @@ class InstagramBusinessConnector(GraphConnector):
     def find_existing_reply(self, target: ReplyTarget, text: str, not_before: datetime) -> SentReply | None:
         """Our reply with exactly this text, at/after ``not_before``."""
         mention = target.kind == "mention"
-        path = f"{target.external_id}/comments" if mention else f"{self._top_level(target)}/replies"
+        path = join_path(target.external_id, "comments") if mention else join_path(self._top_level(target), "replies")
         for rows, _after in self.pages(path, fields=REPLY_FIELDS, limit=50):
             found = self.find_own(rows, self.account_id, text, not_before, "text")
             if found:
@@ -161,7 +175,7 @@ class InstagramBusinessConnector(GraphConnector):
     def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
         """The comment or mention as it is now; None when deleted."""
         if kind == "mention":
-            row = self.get_or_none(external_id, fields=TAG_FIELDS)
+            row = self.get_or_none(join_path(external_id), fields=TAG_FIELDS)
             return self._mention_item(row) if row else None
-        row = self.get_or_none(external_id, fields=f"{REPLY_FIELDS},media")
+        row = self.get_or_none(join_path(external_id), fields=f"{REPLY_FIELDS},media")
         return self._comment_item(row, None) if row else None

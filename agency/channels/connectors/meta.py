@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from agency.channels.connectors.base import (
+    AccessNotGranted,
     AuthExpired,
     Connector,
     MessagingWindowClosed,
@@ -79,6 +80,8 @@ class GraphConnector(Connector):
         return self.label
 
     def _url(self, path: str) -> str:
+        # Paths are relative and built with ``join_path``; an absolute URL is never followed, so
+        # an id from a platform cannot send the channel's token to another host.
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def _headers(self) -> dict[str, str]:
@@ -95,7 +98,7 @@ class GraphConnector(Connector):
         json_body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """One Graph call; returns the JSON body or raises the mapped exception."""
-        url = path if path.startswith("http") else self._url(path)
+        url = self._url(path)
         response = self._send(method, url, params=params, data=data, json=json_body, headers=self._headers())
         body = self._json(response) if response.content else {}
         usage, wait_minutes = usage_percent_and_wait(response.headers)
@@ -143,6 +146,15 @@ class GraphConnector(Connector):
             pending, self._pending_limit = self._pending_limit, None
             raise pending
         return self.graph("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def read_for_verification(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET for ``verify_access``: "not found" and permission errors mean the token lacks access."""
+        try:
+            return self.get(path, **params)
+        except PlatformError as err:
+            # Graph answers code 100/33 ("does not exist, cannot be loaded due to missing
+            # permissions") or a permission code (10, 200-299) for objects the token cannot see.
+            raise AccessNotGranted(f"{self.label} did not confirm access to {self.account_id}: {err}") from err
 
     def get_or_none(self, path: str, **params: Any) -> dict[str, Any] | None:
         """Like ``get`` but None when the object is gone."""

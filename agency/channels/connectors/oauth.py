@@ -8,12 +8,13 @@ oauth2/web-server, Business Profile account/location APIs, YouTube channels.list
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
-from agency.channels.connectors.base import AuthExpired, PlatformError, TransientError, shared_session
+from agency.channels.connectors.base import AuthExpired, PlatformError, TransientError, join_path, shared_session
 
 META_DIALOG = "https://www.facebook.com/v26.0/dialog/oauth"
 META_GRAPH = "https://graph.facebook.com/v26.0"
@@ -27,6 +28,7 @@ META_SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_engagem
 GOOGLE_SCOPES = ("https://www.googleapis.com/auth/business.manage",
                  "https://www.googleapis.com/auth/youtube.force-ssl")
 TIMEOUT = (5, 30)
+MAX_PAGES = 50
 
 
 def meta_authorize_url(client_id: str, redirect_uri: str, state: str, *, dialog_base: str = META_DIALOG,
@@ -81,16 +83,21 @@ def meta_list_pages(user_token: str, *, graph_base: str = META_GRAPH,
                     session: requests.Session | None = None) -> list[dict[str, Any]]:
     """Pages the person manages: id, name, Page access_token and the linked Instagram account."""
     pages: list[dict[str, Any]] = []
-    url: str | None = f"{graph_base}/me/accounts"
-    params: dict[str, Any] | None = {"fields": "id,name,access_token,instagram_business_account{id,username}",
-                                     "limit": 100}
-    while url:
-        body = _request("GET", url, "Facebook", session, params=params,
+    params: dict[str, Any] = {"fields": "id,name,access_token,instagram_business_account{id,username}",
+                              "limit": 100}
+    for _page in range(MAX_PAGES):
+        # Paging by the ``after`` cursor, never by following ``paging.next``: the user token only
+        # ever goes to the configured Graph base.
+        body = _request("GET", f"{graph_base}/me/accounts", "Facebook", session, params=params,
                         headers={"Authorization": f"Bearer {user_token}"})
         for row in body.get("data") or []:
-            pages.append({"id": row["id"], "name": row.get("name", ""), "access_token": row.get("access_token"),
+            pages.append({"id": str(row["id"]), "name": row.get("name", ""), "access_token": row.get("access_token"),
                           "instagram_business_account": row.get("instagram_business_account")})
-        url, params = (body.get("paging") or {}).get("next"), None
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not paging.get("next") or not after:
+            break
+        params = {**params, "after": after}
     return pages
 
 
@@ -118,13 +125,23 @@ def google_list_locations(access_token: str, *, accounts_base: str = GBP_ACCOUNT
     found: list[dict[str, Any]] = []
     accounts = _request("GET", f"{accounts_base}/v1/accounts", "Google", session, headers=headers)
     for account in accounts.get("accounts") or []:
-        body = _request("GET", f"{info_base}/v1/{account['name']}/locations", "Google", session,
-                        headers=headers, params={"readMask": "name,title", "pageSize": 100})
+        account_number = _resource_number(account.get("name"), "accounts")
+        if account_number is None:
+            continue
+        body = _request("GET", f"{info_base}/v1/{join_path('accounts', account_number, 'locations')}", "Google",
+                        session, headers=headers, params={"readMask": "name,title", "pageSize": 100})
         for location in body.get("locations") or []:
-            location_id = location["name"].rsplit("/", 1)[-1]
-            found.append({"account_id": f"{account['name']}/locations/{location_id}",
-                          "name": location.get("title") or location_id})
+            location_number = _resource_number(location.get("name"), "locations")
+            if location_number is not None:
+                found.append({"account_id": f"accounts/{account_number}/locations/{location_number}",
+                              "name": location.get("title") or location_number})
     return found
+
+
+def _resource_number(name: object, collection: str) -> str | None:
+    """``N`` of a resource name ``{collection}/N``; None for anything else."""
+    match = re.fullmatch(rf"{collection}/([0-9]{{1,32}})", str(name or ""))
+    return match.group(1) if match else None
 
 
 def youtube_list_channels(access_token: str, *, youtube_base: str = YOUTUBE_BASE,

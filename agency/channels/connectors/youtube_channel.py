@@ -9,17 +9,21 @@ replies to recent threads are seen; the channel's own comments come back with ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from agency.channels.connectors.base import (
+    AccessNotGranted,
     PassContext,
     PlatformError,
     PlatformItem,
     ReplyTarget,
     SentReply,
     Stream,
+    VerifiedAccount,
     parse_time,
 )
 from agency.channels.connectors.google import GoogleConnector
@@ -35,6 +39,21 @@ class YouTubeChannelConnector(GoogleConnector):
     label = "YouTube"
     max_reply_length = REPLY_MAX
     reply_lookback = timedelta(days=7)
+    # Real channel ids are "UC" and 22 more characters of this alphabet; the sandbox's are longer.
+    account_id_pattern = re.compile(r"UC[A-Za-z0-9_-]{1,64}")
+    account_id_example = "UCxxxxxxxxxxxxxxxxxxxxxx"
+
+    def verify_access(self) -> VerifiedAccount:
+        """``channels.list(mine=true)`` names the channels the token's person owns."""
+        try:
+            for row in self.listed(f"{self.base_url}/channels", "items",
+                                   {"part": "id,snippet", "mine": "true", "maxResults": 50}):
+                if row.get("id") == self.account_id:
+                    title = (row.get("snippet") or {}).get("title")
+                    return VerifiedAccount(self.account_id, str(title or self.account_id))
+        except PlatformError as err:
+            raise AccessNotGranted(f"YouTube did not confirm access to {self.account_id}: {err}") from err
+        raise AccessNotGranted(f"This Google login does not own YouTube channel {self.account_id}.")
 
     def streams(self) -> list[Stream]:
         """Comment threads only."""
@@ -88,7 +107,7 @@ class YouTubeChannelConnector(GoogleConnector):
         video = snippet.get("videoId") or video_id
         created = parse_time(snippet.get("publishedAt")) or self.clock()
         updated = parse_time(snippet.get("updatedAt"))
-        url = f"https://www.youtube.com/watch?v={video}" if video else None
+        url = f"https://www.youtube.com/watch?{urlencode({'v': video})}" if video else None
         return PlatformItem(
             external_id=comment["id"],
             kind="reply" if parent else "comment",
@@ -100,7 +119,7 @@ class YouTubeChannelConnector(GoogleConnector):
             parent_external_id=parent,
             thread_external_id=video,
             context_url=url,
-            permalink=f"{url}&lc={comment['id']}" if url else None,
+            permalink=f"{url}&{urlencode({'lc': comment['id']})}" if url else None,
             is_own=author == self.account_id,
         )
 
@@ -113,7 +132,7 @@ class YouTubeChannelConnector(GoogleConnector):
         """Answer under the top-level comment (YouTube nests one level)."""
         if target.kind not in ("comment", "reply"):
             raise PlatformError(f"YouTube cannot answer a {target.kind}.")
-        self.check_reply_text(text)
+        self.check_reply_text(text, target.kind)
         body = self.call("POST", "comments", params={"part": "snippet"},
                          json_body={"snippet": {"parentId": self._top_level(target), "textOriginal": text}})
         item = self._comment_item(body, None)

@@ -1,6 +1,6 @@
 """Replies remember when they last changed (the sweeper of stuck replies leaves fresh ones alone).
 
-Revision ID: 0006_inbox_ux
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 02:00:00
 
@@ -11,7 +11,7 @@ minutes (STUCK_AFTER) after it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_inbox_ux'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
