@@ -25,7 +25,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import crypto, db, embedded, queue, wiring
+from agency import audit, crypto, db, embedded, queue, wiring
 from agency.config import Config
 from agency.extensions import babel, csrf, limiter, login_manager
 
@@ -145,6 +145,7 @@ def _register_hooks(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
+        audit.write_deferred()  # events that stay whatever became of the request (a failed login)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
