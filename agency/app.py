@@ -205,6 +205,13 @@ def _register_hooks(app: Flask) -> None:
         return {"brand_color": agency.primary_color if agency is not None else "#2f5d8a",
                 "agency": agency, "session_locale": _select_locale()}
 
+    @app.route("/favicon.ico")
+    @limiter.exempt
+    def favicon():
+        # Pages link the SVG icon; this answers the browsers and tools that ask for the classic path.
+        session.modified = False
+        return app.send_static_file("favicon.ico")
+
     @app.route("/healthz")
     @limiter.exempt
     def healthz():
