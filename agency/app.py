@@ -80,6 +80,10 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
 
     init_packages(app)
+    if config.demo_staff:
+        from agency import demo_history
+
+        demo_history.init_app(app)
 
     _register_hooks(app)
     _register_errors(app)
