@@ -28,6 +28,9 @@ from agency.accounts.models import Agency, Membership, Role, User, Workspace
 from agency.demo import DEMO_AGENCY_SLUG
 from agency.inbox.models import Interaction, Reply, Status
 from agency.queue import job
+from agency.sla.calendar import BusinessCalendar
+from agency.sla.policy import effective_policies
+from agency.sla.services import recompute_interactions
 
 TEND_INTERVAL_SECONDS = 30
 #: Used when a workspace has switched the response target off: two business hours.
@@ -95,12 +98,15 @@ class Fate:
 
 @dataclass
 class TendResult:
+    """How many items the staff answered, closed without a reply, and left for later."""
+
     answered: int = 0
     closed: int = 0
     waiting: int = 0
 
 
-def fate(interaction_id: int, created_at: datetime, *, target_minutes: int, clock, positive_remark: bool) -> Fate:
+def fate(interaction_id: int, created_at: datetime, *, target_minutes: int, clock: BusinessCalendar,
+         positive_remark: bool) -> Fate:
     """The item's fate, drawn from its id: the same on every run."""
     rng = random.Random(f"demo-staff-{interaction_id}")
     roll = rng.random()
@@ -128,6 +134,7 @@ def reply_text(interaction_id: int, *, language: str, address_form: str, kind: s
 
 
 def demo_agency_id() -> int | None:
+    """The id of the demo agency, None before ``seed-demo`` created it."""
     with db.system_scope("find the demo agency by its slug"):
         return db.session.scalar(select(Agency.id).where(Agency.slug == DEMO_AGENCY_SLUG))
 
@@ -146,7 +153,10 @@ def _responders(agency_id: int) -> dict[int, list[int]]:
 
 
 def _untouched(agency_id: int) -> Sequence:
-    """Customer items of the agency nobody has answered, resolved, assigned or snoozed."""
+    """Customer items of the agency nobody has answered, resolved, assigned or snoozed.
+
+    Locked until the commit, skipping rows a person is changing right now: their change wins.
+    """
     replied = exists().where(Reply.interaction_id == Interaction.id)
     return db.session.execute(
         select(Interaction.id, Interaction.workspace_id, Interaction.kind, Interaction.priority,
@@ -156,14 +166,11 @@ def _untouched(agency_id: int) -> Sequence:
                Interaction.status.in_((Status.NEW, Status.CLOSED)), Interaction.first_responded_at.is_(None),
                Interaction.resolved_at.is_(None), Interaction.assignee_id.is_(None),
                Interaction.snoozed_until.is_(None), ~replied)
-        .order_by(Interaction.id)).all()
+        .order_by(Interaction.id).with_for_update(skip_locked=True, of=Interaction)).all()
 
 
 def tend(agency_id: int, now: datetime | None = None) -> TendResult:
     """Answer and close the agency's untouched items whose time has come; flushes, never commits."""
-    from agency.sla.policy import effective_policies
-    from agency.sla.services import recompute_interactions
-
     now = now or db.utcnow()
     result = TendResult()
     items = _untouched(agency_id)
