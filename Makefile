@@ -9,11 +9,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs run only when pyproject.toml changed since the last one (the stamp files record it): the code
+# itself is installed in editable mode, so a second `make demo` starts at once.
+INSTALLED := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
 
-install-test: $(BIN)/python
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(INSTALLED_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,dev]"
+	@touch $@ $(INSTALLED)
+
+install: $(INSTALLED)
+
+install-test: $(INSTALLED_TEST)
 
 # Debian packages the test suite needs: Chromium for the browser tests, pango and fonts for WeasyPrint.
 system-deps:
@@ -25,7 +36,7 @@ system-deps:
 	fi
 
 demo: install
-	$(BIN)/agency demo
+	$(BIN)/agency demo $(DEMO_ARGS)
 
 test: system-deps install-test
 	AGENCY_REQUIRE_BROWSER=$${AGENCY_REQUIRE_BROWSER:-0} $(BIN)/pytest -q -n auto

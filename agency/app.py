@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from agency import crypto, db, embedded, queue, web, wiring
+from agency import audit, crypto, db, embedded, queue, web, wiring
 from agency.config import Config
 from agency.extensions import babel, csrf, limiter, login_manager
 
@@ -80,6 +80,10 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
 
     init_packages(app)
+    if config.demo_staff:
+        from agency import demo_history
+
+        demo_history.init_app(app)
 
     _register_hooks(app)
     _register_errors(app)
@@ -147,6 +151,7 @@ def _register_hooks(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
+        audit.write_deferred()  # events that stay whatever became of the request (a failed login)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -205,6 +210,13 @@ def _register_hooks(app: Flask) -> None:
         agency = g.get("agency")
         return {"brand_color": agency.primary_color if agency is not None else "#2f5d8a",
                 "agency": agency, "session_locale": _select_locale()}
+
+    @app.route("/favicon.ico")
+    @limiter.exempt
+    def favicon():
+        # Pages link the SVG icon; this answers the browsers and tools that ask for the classic path.
+        session.modified = False
+        return app.send_static_file("favicon.ico")
 
     @app.route("/healthz")
     @limiter.exempt

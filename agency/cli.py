@@ -89,11 +89,16 @@ def db_current() -> None:
 @main.command("seed-demo")
 @click.option("--sandbox-url", envvar="AGENCY_SANDBOX_URL", default=None,
               help="Also create the demo accounts on this sandbox and connect them as channels.")
+@click.option("--migrate", is_flag=True, help="Migrate the database first (saves the demo a second start-up).")
 @with_appcontext
-def seed_demo_command(sandbox_url: str | None) -> None:
-    """Create the demo agency, workspaces and users unless they exist (and its sandbox channels)."""
+def seed_demo_command(sandbox_url: str | None, migrate: bool) -> None:
+    """Create the demo agency, workspaces and users unless they exist (and its sandbox channels);
+    then let its staff answer what is due (see agency/demo_history.py)."""
     from agency.demo import connect_demo_channels, ensure_sandbox_accounts, seed_demo
+    from agency.demo_history import demo_agency_id, tend
 
+    if migrate:
+        upgrade_database(current_app.config["AGENCY"].database_url)
     with db.system_scope("seed the demo agency"):
         created = seed_demo()
         db.session.commit()
@@ -103,7 +108,14 @@ def seed_demo_command(sandbox_url: str | None) -> None:
         with db.system_scope("connect the demo agency's sandbox channels"):
             channels = connect_demo_channels()
             db.session.commit()
-        click.echo(f"sandbox: {accounts} accounts created, {channels} channels connected")
+        if accounts or channels:
+            click.echo(f"sandbox: {accounts} accounts created, {channels} channels connected")
+    agency_id = demo_agency_id()
+    with db.tenant(db.session(), agency_id):
+        result = tend(agency_id)
+        db.session.commit()
+    if result.answered or result.closed:
+        click.echo(f"demo staff: {result.answered} answered, {result.closed} closed, {result.waiting} still open")
 
 
 # --- jobs ---------------------------------------------------------------------------
@@ -202,9 +214,12 @@ def mailcatcher_command(port: int, host: str, folder: str | None) -> None:
 
 # --- demo -----------------------------------------------------------------------------
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    # Each child in its own process group, so Ctrl-C reaches only us and we stop them in order.
-    return subprocess.Popen(args, env=env, start_new_session=True)
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    # Each child in its own process group, so Ctrl-C reaches only us and we stop them in order. Their
+    # output goes to a log file: the screen keeps the URL and the logins.
+    with log.open("ab") as out:
+        return subprocess.Popen(args, env=env, start_new_session=True, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 @main.command("demo")
@@ -216,12 +231,11 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     from agency import embedded
 
     started = time.monotonic()
-    config = embedded.resolve_service_urls(Config.from_env())
+    config = Config.from_env()
     sandbox_port = sandbox_port or port + 1
-    env = embedded.child_environment(config)
-    env.setdefault("SECRET_KEY", config.resolved_secret_key())
-    env.setdefault("AGENCY_ENCRYPTION_KEYS", ",".join(config.resolved_encryption_keys()))
     sandbox_base = f"http://{host}:{sandbox_port}"
+    mail_port = port + 2
+    env = dict(os.environ)
     env.setdefault("META_GRAPH_BASE", f"{sandbox_base}/graph/v26.0")
     env.setdefault("GOOGLE_API_BASE", f"{sandbox_base}/google")
     env.setdefault("YOUTUBE_API_BASE", f"{sandbox_base}/youtube/v3")
@@ -233,15 +247,21 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     env.setdefault("GOOGLE_INFO_BASE", f"{sandbox_base}/google")
     env.setdefault("GOOGLE_CLIENT_ID", "sandbox-client")
     env.setdefault("GOOGLE_CLIENT_SECRET", "sandbox-secret")
-    mail_port = port + 2
     env.setdefault("SMTP_URL", f"smtp://{host}:{mail_port}")
     env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     env.setdefault("MAIL_FROM", "Agency Demo <demo@nordlicht.demo>")
     env.setdefault("META_APP_SECRET", "demo-app-secret")
     env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")
     env["AGENCY_SANDBOX_URL"] = sandbox_base
+    env["AGENCY_DEMO_STAFF"] = "1"
+    logs = config.instance_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     python = sys.executable
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[tuple[str, subprocess.Popen, Path]] = []
+
+    def start(name: str, args: list[str], log_name: str) -> None:
+        log = logs / log_name
+        children.append((name, _spawn(args, env, log), log))
 
     def interrupt(*_args) -> None:
         raise KeyboardInterrupt
@@ -254,7 +274,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     def stop_children(*_args) -> None:
         # A second Ctrl-C must not cut the shutdown short (and leave children without their database).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for name, proc in reversed(children):
+        for name, proc, _log in reversed(children):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
@@ -262,7 +282,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
                     continue
                 click.echo(f"stopping {name}…")
         deadline = time.monotonic() + 15
-        for _name, proc in children:
+        for _name, proc, _log in children:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -270,34 +290,43 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
         embedded.stop_all()
 
     try:
-        children.append(("sandbox", _spawn([
-            python, "-m", "agency.cli", "sandbox", "--port", str(sandbox_port), "--host", host,
-            "--state-file", str(config.instance_dir / "sandbox-state.json"),
-            "--webhook-url", f"http://{host}:{port}/webhooks/meta", "--no-default-accounts"], env)))
-        _wait_for_http(f"{sandbox_base}/_sandbox/accounts", timeout=30)
-        children.append(("mail catcher", _spawn([python, "-m", "agency.cli", "mailcatcher", "--port", str(mail_port),
-                                                 "--host", host, "--dir", str(config.instance_dir / "mail")], env)))
-        subprocess.run([python, "-m", "agency.cli", "db", "upgrade"], env=env, check=True)
-        subprocess.run([python, "-m", "agency.cli", "seed-demo"], env=env, check=True)
-        children.append(("web", _spawn([python, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                                        "--bind", f"{host}:{port}", "--access-logfile", "-",
-                                        "--graceful-timeout", "5", "agency.wsgi:app"], env)))
-        children.append(("worker", _spawn([python, "-m", "agency.cli", "worker"], env)))
-        children.append(("scheduler", _spawn([python, "-m", "agency.cli", "scheduler"], env)))
+        # The sandbox needs no database: it boots while the embedded services start.
+        start("sandbox", [python, "-m", "agency.cli", "sandbox", "--port", str(sandbox_port), "--host", host,
+                          "--state-file", str(config.instance_dir / "sandbox-state.json"),
+                          "--webhook-url", f"http://{host}:{port}/webhooks/meta", "--no-default-accounts"],
+              "sandbox.log")
+        config = embedded.resolve_service_urls(config)
+        env.update(embedded.child_environment(config, base=env))
+        env.setdefault("SECRET_KEY", config.resolved_secret_key())
+        env.setdefault("AGENCY_ENCRYPTION_KEYS", ",".join(config.resolved_encryption_keys()))
+        # The web server boots while the database is migrated and seeded: it touches the database only
+        # when a request comes, and we announce it after both are done.
+        start("web", [python, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--bind", f"{host}:{port}",
+                      "--access-logfile", str(logs / "web-access.log"), "--graceful-timeout", "5",
+                      "agency.wsgi:app"], "web.log")
+        _wait_for_http(f"{sandbox_base}/_sandbox/accounts", timeout=30, hint=f"see {logs / 'sandbox.log'}")
+        subprocess.run([python, "-m", "agency.cli", "seed-demo", "--migrate"], env=env, check=True,
+                       stdin=subprocess.DEVNULL)
+        _wait_for_http(f"http://{host}:{port}/healthz", timeout=60, hint=f"see {logs / 'web.log'}")
+        # Background work starts last, so that it does not slow down the start of what the visitor sees.
+        start("mail catcher", [python, "-m", "agency.cli", "mailcatcher", "--port", str(mail_port), "--host", host,
+                               "--dir", str(config.instance_dir / "mail")], "mail.log")
+        start("worker", [python, "-m", "agency.cli", "worker"], "worker.log")
+        start("scheduler", [python, "-m", "agency.cli", "scheduler"], "scheduler.log")
         from agency.demo import DEMO_PASSWORD, DEMO_USERS
 
-        _wait_for_http(f"http://{host}:{port}/healthz", timeout=60)
+        click.echo(f"Logs (web, worker, scheduler, sandbox, mail): {logs}")
+        click.echo(f"E-mails (SLA warnings) are saved in {config.instance_dir / 'mail'}")
+        click.echo(f"Platform sandbox (post as a fan): {sandbox_base}/_sandbox/")
         click.echo("")
         click.echo(f"Agency demo is running at http://{host}:{port}/  (ready in {time.monotonic() - started:.0f}s)")
-        click.echo(f"Platform sandbox (post as a fan): {sandbox_base}/_sandbox/")
-        click.echo(f"E-mails (SLA warnings) are saved in {config.instance_dir / 'mail'}")
         click.echo(f"Log in with any of these (password: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             click.echo(f"  {role:<18} {email}")
         click.echo("Press Ctrl-C to stop.")
-        while all(proc.poll() is None for _n, proc in children):
+        while all(proc.poll() is None for _n, proc, _log in children):
             time.sleep(0.5)
-        dead = [name for name, proc in children if proc.poll() is not None]
+        dead = [f"{name} (see {log})" for name, proc, log in children if proc.poll() is not None]
         raise click.ClickException(f"{', '.join(dead)} stopped unexpectedly")
     except KeyboardInterrupt:
         click.echo("\nshutting down…")
@@ -305,7 +334,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
         stop_children()
 
 
-def _wait_for_http(url: str, timeout: float) -> None:
+def _wait_for_http(url: str, timeout: float, hint: str = "") -> None:
     import requests
 
     deadline = time.monotonic() + timeout
@@ -316,7 +345,7 @@ def _wait_for_http(url: str, timeout: float) -> None:
         except requests.RequestException:
             pass
         time.sleep(0.3)
-    raise click.ClickException(f"{url} did not answer within {timeout:.0f}s")
+    raise click.ClickException(f"{url} did not answer within {timeout:.0f}s" + (f" ({hint})" if hint else ""))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class Config:
     platform_timeout: tuple[float, float] = (5.0, 30.0)
     max_content_length: int = 4 * 1024 * 1024
     testing: bool = False
+    # ``agency demo`` only: the demo agency's simulated staff answer its items on a realistic schedule.
+    demo_staff: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +104,7 @@ class Config:
             mail_from=_env("MAIL_FROM", cls.mail_from),
             audit_retention_days=_env_int("AGENCY_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
             trusted_proxies=_env_int("AGENCY_TRUSTED_PROXIES", cls.trusted_proxies),
+            demo_staff=_env("AGENCY_DEMO_STAFF", "0") == "1",
         )
 
     def with_overrides(self, **overrides) -> Config:

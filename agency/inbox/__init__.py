@@ -27,3 +27,14 @@ def init_app(app: Flask) -> None:
     wiring.add_workspace_link(app, _l("Rules"), "inbox.rules", permission="channels.manage", order=30)
     wiring.add_periodic(app, jobs.dispatch_due_syncs, interval=15)
     wiring.add_periodic(app, replies.sweep_stuck_replies, interval=300)
+    _describe_audit(app)
+
+
+def _describe_audit(app: Flask) -> None:
+    from agency import audit
+    from agency.inbox.models import InboxRule
+
+    audit.describe(app, actions={
+        "inbox.rule_saved": _l("Saved an inbox rule"),
+        "inbox.rule_deleted": _l("Deleted an inbox rule"),
+    }, objects={"inboxrule": audit.ObjectKind(_l("Inbox rule"), audit.names_from(InboxRule))})

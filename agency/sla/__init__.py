@@ -13,3 +13,21 @@ def init_app(app: Flask) -> None:
     services.init_signals()
     wiring.add_nav(app, _l("SLA"), "sla.board", "inbox.work", order=20)
     wiring.add_periodic(app, jobs.scan_sla, interval=60)
+    _describe_audit(app)
+
+
+def _describe_audit(app: Flask) -> None:
+    from agency import audit
+    from agency.sla.models import SlaCalendar
+    from agency.sla.queries import policy_names
+
+    audit.describe(app, actions={
+        "sla.calendar_created": _l("Created a business calendar"),
+        "sla.calendar_changed": _l("Changed a business calendar"),
+        "sla.calendar_deleted": _l("Deleted a business calendar"),
+        "sla.policy_saved": _l("Saved an SLA policy"),
+        "sla.policy_reset": _l("Reset a workspace's SLA policy to the agency default"),
+    }, objects={
+        "slacalendar": audit.ObjectKind(_l("Business calendar"), audit.names_from(SlaCalendar)),
+        "slapolicy": audit.ObjectKind(_l("SLA policy"), policy_names),
+    })

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from agency import db
@@ -111,3 +112,14 @@ def calendar_usage(agency_id: int) -> dict[int, int]:
 def overridden_workspaces(agency_id: int) -> set[int]:
     stmt = select(SlaPolicy.workspace_id).where(SlaPolicy.agency_id == agency_id, SlaPolicy.workspace_id.is_not(None))
     return set(db.session.scalars(stmt))
+
+
+def policy_names(agency_id: int, policy_ids) -> dict[str, str]:
+    """The audit log's names of SLA policies: the workspace's name, or "Agency default"."""
+    keys = {int(i) for i in map(str, policy_ids) if i.isascii() and i.isdigit() and len(i) < 19}
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(SlaPolicy.id, Workspace.name).outerjoin(Workspace, Workspace.id == SlaPolicy.workspace_id)
+        .where(SlaPolicy.agency_id == agency_id, SlaPolicy.id.in_(keys)))
+    return {str(policy_id): name or _("Agency default") for policy_id, name in rows}

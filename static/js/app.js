@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // Loaded in <head> without defer: styles for scripted pages (the folded phone menu) apply from the first paint.
+  document.documentElement.classList.remove("no-js");
+  document.documentElement.classList.add("js");
+
   function ready(fn) {
     if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
   }
@@ -43,7 +47,28 @@
     });
   }
 
+  // The phone menu: the button opens and closes the main navigation; Escape or a click elsewhere closes it.
+  function setupNavToggle() {
+    var toggle = document.querySelector(".nav-toggle");
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    function setOpen(open, returnFocus) {
+      bar.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (!open && returnFocus) toggle.focus();
+    }
+    function isOpen() { return toggle.getAttribute("aria-expanded") === "true"; }
+    toggle.addEventListener("click", function () { setOpen(!isOpen()); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && isOpen()) setOpen(false, true);
+    });
+    document.addEventListener("click", function (event) {
+      if (isOpen() && !bar.contains(event.target)) setOpen(false);
+    });
+  }
+
   ready(function () {
+    setupNavToggle();
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
 
     document.addEventListener("click", function (event) {

@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
 ]
 FACES = {"dashboard", "portal", "api"}
 #: The composition root may import everything.
-ROOT = {"app", "cli", "models", "demo", "wsgi"}
+ROOT = {"app", "cli", "models", "demo", "demo_history", "wsgi"}
 #: The platforms' stand-in imports none of our domains, and no domain imports it.
 SANDBOX = {"sandbox", "stripe_double"}
 

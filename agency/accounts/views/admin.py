@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, g, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from agency import db
+from agency import audit, db
 from agency.accounts import queries, services
 from agency.accounts.forms import ROLE_LABELS, AgencyForm, EmptyForm, UserEditForm, UserForm, WorkspaceForm
 from agency.accounts.models import Role, User, Workspace
@@ -282,25 +282,40 @@ def _parse_day(value: str) -> datetime | None:
         return None
 
 
+def _id_arg(value: str) -> int | None:
+    """A positive id from the query string, None when empty; 400 when it is no id at all."""
+    value = value.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > 2**63 - 1:
+        abort(400)
+    return int(value) or None
+
+
+def _text_arg(value: str) -> str:
+    return value.replace("\x00", "").strip()[:64]
+
+
 @bp.route("/audit")
 @permission_required("audit.view")
 def audit_log():
     args = request.args
     until = _parse_day(args.get("until", ""))
-    try:
-        actor_id = int(args.get("actor", "") or 0) or None
-        before_id = int(args.get("before", "") or 0) or None
-    except ValueError:
-        abort(400)
-    flt = queries.AuditFilter(action=args.get("action", "")[:64], actor_id=actor_id,
-                              object_type=args.get("object", "")[:64], since=_parse_day(args.get("since", "")),
+    actor_id, before_id = _id_arg(args.get("actor", "")), _id_arg(args.get("before", ""))
+    flt = queries.AuditFilter(action=_text_arg(args.get("action", "")), actor_id=actor_id,
+                              object_type=_text_arg(args.get("object", "")), since=_parse_day(args.get("since", "")),
                               until=until + timedelta(days=1) if until else None)
-    events = queries.audit_events(current_user.agency_id, flt, before_id=before_id, limit=51)
+    agency_id = current_user.agency_id
+    events = queries.audit_events(agency_id, flt, before_id=before_id, limit=51)
     more = len(events) > 50
     events = events[:50]
-    actors = queries.users_of_agency(current_user.agency_id, active="")
-    return render_template("accounts/audit.html", events=events, more=more, flt=flt, args=args,
-                           actions=queries.audit_actions(current_user.agency_id), actors=actors,
+    actors = queries.users_of_agency(agency_id, active="")
+    actions = sorted(((a, audit.action_label(a)) for a in queries.audit_actions(agency_id)),
+                     key=lambda pair: pair[1].lower())
+    object_types = sorted(((t, audit.object_kind_label(t)) for t in queries.audit_object_types(agency_id)),
+                          key=lambda pair: pair[1].lower())
+    return render_template("accounts/audit.html", entries=audit.readable(events, agency_id), more=more, flt=flt,
+                           args=args, actions=actions, object_types=object_types, actors=actors,
                            next_before=events[-1].id if events and more else None)
 
 

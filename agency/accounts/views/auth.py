@@ -75,13 +75,10 @@ def login():
         if user is not None:
             db.set_tenant(db.session(), user.agency_id)
         if user is None or not password_ok or not user.is_active:
-            # Its own short transaction: the 401 below rolls the request back, the record must stay.
-            with db.system_scope("record a failed login"):
-                audit.record("auth.login_failed", agency_id=user.agency_id if user else None, actor=None,
-                             object_type="user", object_id=user.id if user else "", ip=client_ip(),
-                             details={"email": form.email.data.strip().lower()[:320],
-                                      "reason": "inactive" if user is not None and password_ok else "credentials"})
-                db.session.commit()
+            audit.record_always("auth.login_failed", agency_id=user.agency_id if user else None, actor=None,
+                                object_type="user", object_id=user.id if user else "", ip=client_ip(),
+                                details={"email": form.email.data.strip().lower()[:320],
+                                         "reason": "inactive" if user is not None and password_ok else "credentials"})
             form.form_errors.append(_("E-mail or password is not correct."))
             return render_template("accounts/login.html", form=form), 401
         if user.has_2fa:
@@ -121,8 +118,7 @@ def login_second_factor():
             if services.unused_recovery_code_count(user) <= 2:
                 flash(_("You are running out of recovery codes. Create new ones in your profile."), "warning")
             return redirect(target)
-        audit.record("auth.2fa_failed", agency_id=user.agency_id, actor=user, obj=user, ip=client_ip())
-        db.session.commit()
+        audit.record_always("auth.2fa_failed", agency_id=user.agency_id, actor=user, obj=user, ip=client_ip())
         form.code.errors = [*list(form.code.errors), _("That code is not valid.")]
         return render_template("accounts/login_2fa.html", form=form), 401
     return render_template("accounts/login_2fa.html", form=form)
@@ -131,8 +127,8 @@ def login_second_factor():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        audit.record("auth.logout", agency_id=current_user.agency_id, actor=current_user, obj=current_user,
-                     ip=client_ip())
+        user = current_user._get_current_object()
+        audit.record("auth.logout", agency_id=user.agency_id, actor=user, obj=user, ip=client_ip())
         logout_user()
     session.destroy()
     flash(_("You are logged out."), "info")
