@@ -30,6 +30,7 @@ from agency.inbox.forms import (
     TagsForm,
 )
 from agency.inbox.models import Interaction, Reply
+from agency.inbox.signals import interaction_worked
 from agency.inbox.views import bp
 
 
@@ -39,6 +40,10 @@ def _interaction(workspace: str, interaction_id: int) -> tuple:
     if interaction.workspace_id != ws.id:
         abort(404)
     return ws, interaction
+
+
+def _worked(interaction, action: str) -> None:
+    interaction_worked.send(interaction, user_id=current_user.id, action=action)
 
 
 def _thread_url(ws, interaction) -> str:
@@ -81,6 +86,7 @@ def _render(ws, interaction, *, reply_form=None, note_form=None, status: int = 2
 @permission_required("inbox.work", hide=True)
 def thread(workspace: str, interaction_id: int):
     ws, interaction = _interaction(workspace, interaction_id)
+    _worked(interaction, "opened")
     return _render(ws, interaction)
 
 
@@ -107,6 +113,7 @@ def reply(workspace: str, interaction_id: int):
         apply_validation_error(form, err)
         return _render(ws, interaction, reply_form=form, status=400)
     presence.beat(interaction.id, current_user.id, current_user.name, "viewing")
+    _worked(interaction, "replied")
     flash(_("Reply queued; it is being sent to the platform."), "success")
     return redirect(_thread_url(ws, interaction))
 
@@ -119,6 +126,7 @@ def note(workspace: str, interaction_id: int):
     if form.validate():
         try:
             services.add_note(current_user, interaction, form.text.data)
+            _worked(interaction, "noted")
             flash(_("Note added."), "success")
             return redirect(_thread_url(ws, interaction))
         except ValidationError as err:
@@ -174,6 +182,7 @@ def update(workspace: str, interaction_id: int):
     except ValidationError as err:
         flash(err.message, "error")
         return redirect(_thread_url(ws, interaction)), 303
+    _worked(interaction, "changed")
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True, status=interaction.status, priority=interaction.priority,
                        assignee_id=interaction.assignee_id, tags=interaction.tags)
@@ -208,6 +217,8 @@ def heartbeat(workspace: str, interaction_id: int):
         presence.leave(interaction.id, current_user.id)
     else:
         presence.beat(interaction.id, current_user.id, current_user.name, state)
+        if request.form.get("active") == "1":  # the page is visible and was used lately
+            _worked(interaction, "replying" if state == "replying" else "active")
     others = presence.others([interaction.id], current_user.id).get(interaction.id, [])
     latest = [{"id": r.id, "status": r.status, "error": r.error}
               for r in db.session.query(Reply).filter(Reply.interaction_id == interaction.id)
