@@ -208,9 +208,10 @@ def create_entry(actor: User, user: User, data: EntryInput, *, source: str = Sou
     entry = TimeEntry(agency_id=user.agency_id, user_id=user.id, source=source, state=State.OPEN,
                       interaction_id=interaction_id)
     _apply(entry, user, data, now)
-    db.session.add(entry)
-    db.session.flush()
-    check_day_limit(user, entry.work_date, now=now)
+    with db.session.begin_nested():  # a refused entry leaves nothing behind
+        db.session.add(entry)
+        db.session.flush()
+        check_day_limit(user, entry.work_date, now=now)
     return entry
 
 
@@ -225,11 +226,17 @@ def update_entry(actor: User, entry: TimeEntry, data: EntryInput, *, now: dateti
     if data.started_at is None and data.ended_at is None and entry.is_timed and data.minutes == entry.minutes \
             and data.work_date == entry.work_date:
         data.started_at, data.ended_at = entry.started_at, entry.ended_at  # only note/activity changed
-    _apply(entry, user, data, now)
-    if entry.source == Source.TIMER and before["minutes"] != entry.minutes:
-        entry.source = Source.MANUAL  # edited by hand: no longer what the clock measured
-    db.session.flush()
-    check_day_limit(user, entry.work_date, now=now)
+    savepoint = db.session.begin_nested()
+    try:
+        _apply(entry, user, data, now)
+        if entry.source == Source.TIMER and before["minutes"] != entry.minutes:
+            entry.source = Source.MANUAL  # edited by hand: no longer what the clock measured
+        db.session.flush()
+        check_day_limit(user, entry.work_date, now=now)
+    except Exception:
+        savepoint.rollback()  # the entry is as it was
+        raise
+    savepoint.commit()
     _audit_if_approved(actor, entry, "time.entry_changed_after_approval", before)
     return entry
 
