@@ -125,12 +125,14 @@ class ClientRow:
     planned: int
     tracked: int
     retainer_week: int | None
+    week_over: bool = False
 
     @property
     def under_served(self) -> bool:
-        if self.retainer_week:
-            return self.planned < self.retainer_week * UNDER_SERVED
-        return self.planned > 0 and self.tracked < self.planned * UNDER_SERVED
+        """Planned below the retainer's share of the week, or (once the week is over) tracked below the plan."""
+        if self.retainer_week and self.planned < self.retainer_week * UNDER_SERVED:
+            return True
+        return self.week_over and self.planned > 0 and self.tracked < self.planned * UNDER_SERVED
 
 
 @dataclass
@@ -183,5 +185,5 @@ def board(agency_id: int, workspaces: list[Workspace], week: date, *, today: dat
         retainer_week = round(status.budget_minutes / WEEKS_PER_MONTH) if status and status.has_budget else None
         clients.append(ClientRow(workspace=ws, planned=sum(m for (u, w), m in planned.items() if w == ws.id),
                                  tracked=sum(m for (u, w), m in tracked.items() if w == ws.id),
-                                 retainer_week=retainer_week))
+                                 retainer_week=retainer_week, week_over=end < today))
     return Board(week=week, people=rows, clients=clients, week_over=end < today)
