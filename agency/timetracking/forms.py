@@ -94,19 +94,36 @@ def _id_choice(form, field) -> None:
 _TEXT = [no_control_characters]
 
 
-class TimerStartForm(FlaskForm):
+class TimeForm(FlaskForm):
+    """A form whose text fields refuse file parts (an upload where text belongs is an error, not a crash)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        from werkzeug.datastructures import FileStorage
+
+        uploads = []
+        for field in self:
+            if isinstance(field.data, FileStorage):
+                field.data = ""
+                uploads.append(field)
+        valid = super().validate(extra_validators)
+        for field in uploads:
+            field.errors = [*list(field.errors or []), _l("A file is not allowed here; type the text instead.")]
+        return valid and not uploads
+
+
+class TimerStartForm(TimeForm):
     workspace = SelectField(_l("Workspace"), validators=[InputRequired(), _id_choice], validate_choice=True)
     activity = SelectField(_l("Activity"), validators=[InputRequired(), _id_choice], validate_choice=True)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=MAX_NOTE), *_TEXT])
     next = HiddenField(validators=[Optional(), Length(max=500), *_TEXT])
 
 
-class TimerStopForm(FlaskForm):
+class TimerStopForm(TimeForm):
     confirm = BooleanField(_l("Yes, stop it"))
     next = HiddenField(validators=[Optional(), Length(max=500), *_TEXT])
 
 
-class EntryForm(FlaskForm):
+class EntryForm(TimeForm):
     workspace = SelectField(_l("Workspace"), validators=[InputRequired(), _id_choice], validate_choice=True)
     activity = SelectField(_l("Activity"), validators=[InputRequired(), _id_choice], validate_choice=True)
     work_date = StringField(_l("Day"), validators=[DataRequired(), Length(max=10), day_valid, *_TEXT])
@@ -122,13 +139,13 @@ class EntryForm(FlaskForm):
             raise ValidationError(_l("Give a duration, or a start and an end."))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(TimeForm):
     first = StringField(_l("From"), validators=[DataRequired(), Length(max=10), day_valid, *_TEXT])
     last = StringField(_l("To"), validators=[DataRequired(), Length(max=10), day_valid, *_TEXT])
     user = SelectField(_l("Person"), validators=[Optional(), _id_choice], validate_choice=True)
 
 
-class MonthForm(FlaskForm):
+class MonthForm(TimeForm):
     month = StringField(_l("Month"), validators=[DataRequired(), Length(max=7), month_valid, *_TEXT])
 
 
@@ -136,7 +153,7 @@ class ReopenForm(MonthForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500), not_blank, *_TEXT])
 
 
-class RetainerForm(FlaskForm):
+class RetainerForm(TimeForm):
     budget = StringField(_l("Monthly budget (hours)"), validators=[Optional(), Length(max=20), *_TEXT],
                          description=_l("Empty: no retainer. 40, 40:00 or 40h"))
     rollover = SelectField(_l("Rollover"), choices=list(ROLLOVER_LABELS.items()), validators=[InputRequired()])
@@ -180,20 +197,20 @@ def parse_thresholds(text: str | None) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(TimeForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80), not_blank, *_TEXT])
     billable = BooleanField(_l("Billable by default"))
     archived = BooleanField(_l("Archived"))
 
 
-class AgencyTimeForm(FlaskForm):
+class AgencyTimeForm(TimeForm):
     idle_cutoff_minutes = IntegerField(_l("Idle cut-off for inbox time (minutes)"),
                                        validators=[InputRequired(), NumberRange(1, 60)])
     long_timer_hours = IntegerField(_l("Ask before stopping a timer running longer than (hours)"),
                                     validators=[InputRequired(), NumberRange(1, 24)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(TimeForm):
     capacity = StringField(_l("Weekly capacity (hours)"), validators=[DataRequired(), Length(max=10), *_TEXT])
     subdivision = SelectField(_l("Public holidays of"), validators=[Optional()])
 
@@ -203,7 +220,7 @@ class StaffForm(FlaskForm):
             raise ValidationError(_l("The weekly capacity is between 0 and 100 hours."))
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(TimeForm):
     user = SelectField(_l("Person"), validators=[InputRequired(), _id_choice], validate_choice=True)
     starts_on = StringField(_l("First day"), validators=[DataRequired(), Length(max=10), day_valid, *_TEXT])
     ends_on = StringField(_l("Last day"), validators=[DataRequired(), Length(max=10), day_valid, *_TEXT])

@@ -102,6 +102,13 @@ def pick_activity(value, *, allow_archived: bool = False):
     return activity
 
 
+def refused(message: str, back: str, code: int = 400):
+    """A form that cannot be shown again (a header widget, a button): the reason, a way back and a 4xx."""
+    from flask import render_template
+
+    return render_template("timetracking/refused.html", message=message, back=back), code
+
+
 def approver() -> bool:
     return can(current_user, "time.approve")
 

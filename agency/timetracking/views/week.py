@@ -30,6 +30,7 @@ from agency.timetracking.views import (
     my_workspaces,
     pick_activity,
     pick_workspace,
+    refused,
     week_arg,
     workspace_choices,
 )
@@ -148,8 +149,7 @@ def copy_week():
     try:
         count = services.copy_last_week(current_user, person, week)
     except ValidationError as err:
-        flash(err.message, "error")
-        return redirect(url_for("timetracking.my_week", week=week.isoformat())), 303
+        return refused(err.message, url_for("timetracking.my_week", week=week.isoformat()), 409)
     flash(_("Copied %(n)d cells from last week.", n=count) if count else
           _("Nothing to copy: last week is empty, or this week's cells are filled or in the future."), "success")
     return redirect(url_for("timetracking.my_week", week=week.isoformat(),
@@ -170,15 +170,14 @@ def timer_start():
     form.workspace.choices = workspace_choices()
     form.activity.choices = activity_choices()
     if not form.validate():
-        flash(_("The timer could not start: %(errors)s",
-                errors="; ".join(str(e) for errs in form.errors.values() for e in errs)), "error")
-        return redirect(_back(url_for("timetracking.my_week"))), 303
+        return refused(_("The timer could not start: %(errors)s",
+                         errors="; ".join(str(e) for errs in form.errors.values() for e in errs)),
+                       _back(url_for("timetracking.my_week")))
     workspace, activity = pick_workspace(form.workspace.data), pick_activity(form.activity.data)
     try:
         services.start_timer(current_user, workspace, activity, note=form.note.data)
     except ValidationError as err:
-        flash(err.message, "error")
-        return redirect(_back(url_for("timetracking.my_week"))), 303
+        return refused(err.message, _back(url_for("timetracking.my_week")), 409)
     flash(_("Timer started on %(workspace)s.", workspace=workspace.name), "success")
     return redirect(_back(url_for("timetracking.my_week")))
 
@@ -189,9 +188,9 @@ def timer_stop():
     """Stop my timer; one running past the agency's limit asks for confirmation first."""
     running = services.running_timer(current_user)
     form = TimerStopForm()
-    if request.method == "GET" or not form.validate():
-        if request.method == "POST" and not form.validate():
-            abort(400)
+    if request.method == "POST" and not form.validate():
+        return refused(_("The form has expired. Please try again."), url_for("timetracking.my_week"))
+    if request.method == "GET":
         return render_template("timetracking/stop.html", entry=running, form=TimerStopForm(
             next=request.args.get("next", "")[:500]), long=services.needs_stop_confirmation(running))
     if running is None:
@@ -311,8 +310,7 @@ def entry_delete(entry_id: int):
     try:
         services.delete_entry(current_user, entry)
     except ValidationError as err:
-        flash(err.message, "error")
-        return redirect(url_for("timetracking.entry_edit", entry_id=entry_id)), 303
+        return refused(err.message, url_for("timetracking.entry_edit", entry_id=entry_id), 409)
     flash(_("Entry deleted."), "success")
     return redirect(url_for("timetracking.my_week", week=week.isoformat(),
                             user=user_id if user_id != current_user.id else None))

@@ -27,7 +27,7 @@ from agency.timetracking.forms import (
     parse_month,
     parse_thresholds,
 )
-from agency.timetracking.views import activity_choices, approver, bp, current_today
+from agency.timetracking.views import activity_choices, approver, bp, current_today, refused
 
 
 def _month_arg() -> date:
@@ -85,17 +85,16 @@ def workspace_approve(workspace: str):
     form = ApproveForm()
     form.user.choices = [("", "")] + [(str(u.id), u.name) for u in db.session.query(User).filter(
         User.agency_id == ws.agency_id)]
+    back = url_for("timetracking.workspace_time", workspace=ws.slug)
     if not form.validate():
-        flash(_("Nothing approved: %(errors)s",
-                errors="; ".join(str(e) for errs in form.errors.values() for e in errs)), "error")
-        return redirect(url_for("timetracking.workspace_time", workspace=ws.slug)), 303
+        return refused(_("Nothing approved: %(errors)s",
+                         errors="; ".join(str(e) for errs in form.errors.values() for e in errs)), back)
     first, last = parse_day(form.first.data), parse_day(form.last.data)
     try:
         count = approval.approve_period(current_user, ws, first, last,
                                         user_id=int(form.user.data) if form.user.data else None)
     except ValidationError as err:
-        flash(err.message, "error")
-        return _back_to(ws, first.replace(day=1)), 303
+        return refused(err.message, back)
     flash(_("%(n)d entries approved.", n=count), "success")
     return _back_to(ws, first.replace(day=1))
 
@@ -105,15 +104,14 @@ def workspace_approve(workspace: str):
 def workspace_close(workspace: str):
     ws = workspace_or_404(workspace)
     form = MonthForm()
+    back = url_for("timetracking.workspace_time", workspace=ws.slug)
     if not form.validate():
-        flash(_("Write the month like 2026-11."), "error")
-        return redirect(url_for("timetracking.workspace_time", workspace=ws.slug)), 303
+        return refused(_("Write the month like 2026-11."), back)
     month = parse_month(form.month.data)
     try:
         approval.close_month(current_user, ws, month)
     except ValidationError as err:
-        flash(err.message, "error")
-        return _back_to(ws, month), 303
+        return refused(err.message, back, 409)
     flash(_("%(month)s is closed for %(workspace)s.", month=format_date(month, "MMMM y"), workspace=ws.name),
           "success")
     return _back_to(ws, month)
@@ -124,15 +122,14 @@ def workspace_close(workspace: str):
 def workspace_reopen(workspace: str):
     ws = workspace_or_404(workspace)
     form = ReopenForm()
+    back = url_for("timetracking.workspace_time", workspace=ws.slug)
     if not form.validate():
-        flash(_("Give the month and a reason to re-open it."), "error")
-        return redirect(url_for("timetracking.workspace_time", workspace=ws.slug)), 303
+        return refused(_("Give the month and a reason to re-open it."), back)
     month = parse_month(form.month.data)
     try:
         count = approval.reopen_month(current_user, ws, month, form.reason.data)
     except ValidationError as err:
-        flash(err.message, "error")
-        return _back_to(ws, month), 303
+        return refused(err.message, back, 409)
     flash(_("%(month)s is open again; %(n)d entries can be changed.", month=format_date(month, "MMMM y"), n=count),
           "success")
     return _back_to(ws, month)
