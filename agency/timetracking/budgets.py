@@ -181,6 +181,7 @@ def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> di
         if day >= month:
             daily[workspace_id][day] += int(minutes)
     budgets_by_activity = _activity_budgets(ids)
+    current = today(_agency_of(workspaces[0]), now)
     result = {}
     for ws in workspaces:
         row = settings.get(ws.id) or WorkspaceTimeSettings(rounding_minutes=0, budget_minutes=None,
@@ -196,7 +197,7 @@ def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> di
         used_now = sum(usage[ws.id][month].values())
         result[ws.id] = BudgetStatus(
             workspace_id=ws.id, month=month, budget_minutes=budget, carried_over_minutes=carry, used_minutes=used_now,
-            forecast_minutes=forecast(used_now, month, ws, now=now), rollover=row.rollover,
+            forecast_minutes=forecast(used_now, month, ws, current=current), rollover=row.rollover,
             thresholds=list(row.thresholds or []), activity_used=dict(usage[ws.id][month]),
             activity_budgets=budgets_by_activity.get(ws.id, {}), daily_used=dict(daily[ws.id]))
     return result
@@ -218,9 +219,10 @@ def _activity_budgets(ids: list[int]) -> dict[int, dict[int, int]]:
     return found
 
 
-def forecast(used: int, month: date, workspace: Workspace, *, now=None) -> int:
-    """Minutes at month end if the pace so far (per working day of the client's region) continues."""
-    current = today(_agency_of(workspace), now)
+def forecast(used: int, month: date, workspace: Workspace, *, now=None, current: date | None = None) -> int:
+    """Minutes at month end if the pace so far (per working day of the client's region) continues;
+    ``current`` is the agency's today (found from ``now`` when not given)."""
+    current = current or today(_agency_of(workspace), now)
     last = month_end(month)
     if current > last or current < month:
         return used

@@ -181,6 +181,9 @@ def save_workspace_settings(actor: User, workspace: Workspace, *, rounding_minut
         before = {"budget_minutes": row.budget_minutes, "rollover": row.rollover, "rounding": row.rounding_minutes}
     row.rounding_minutes, row.budget_minutes, row.rollover = rounding_minutes, budget_minutes, rollover
     row.thresholds = clean
+    if budget_starts_on is None and budget_minutes is not None:
+        # A retainer starts this month unless it says otherwise (or already started earlier).
+        budget_starts_on = row.budget_starts_on or today(db.session.get(Agency, workspace.agency_id))
     row.budget_starts_on = budget_starts_on.replace(day=1) if budget_starts_on else None
     if activity_budgets is not None:
         known = {a.id for a in activities(workspace.agency_id, include_archived=True)}
