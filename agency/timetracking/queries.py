@@ -88,22 +88,23 @@ def week_grid(actor: User, user: User, week: date, *, extra_rows: list[tuple[Wor
     for ws, activity in extra_rows:
         grouped.setdefault((ws.id, activity.id), defaultdict(list))
     rows = []
-    closed_cache: dict[tuple[int, date], bool] = {}
-    from agency.timetracking.services import is_month_closed
+    from agency.accounts.queries import visible_workspace_ids
+    from agency.timetracking.models import MonthClose
 
+    months = {d.replace(day=1) for d in days}
+    closed = {(w, m) for w, m in db.session.execute(select(MonthClose.workspace_id, MonthClose.month).where(
+        MonthClose.workspace_id.in_(workspace_ids), MonthClose.month.in_(months)))} if workspace_ids else set()
+    known = {"closed": closed, "visible": visible_workspace_ids(actor)}
     for (workspace_id, activity_id), by_day in grouped.items():
         cells = []
         for day in days:
             found = by_day.get(day, [])
             cell = Cell(day=day, minutes=sum(_elapsed(e, now) for e in found), entries=found,
                         running=any(e.is_running for e in found))
-            cell.editable = cell_is_editable(actor, found)
+            cell.editable = cell_is_editable(actor, found, **known)
             if found and not cell.editable:
-                cell.locked_reason = lock_reason(actor, found[0])
-            key = (workspace_id, day.replace(day=1))
-            if key not in closed_cache:
-                closed_cache[key] = is_month_closed(workspace_id, day)
-            if closed_cache[key]:
+                cell.locked_reason = lock_reason(actor, found[0], **known)
+            if (workspace_id, day.replace(day=1)) in closed:
                 cell.editable = False
             cells.append(cell)
         rows.append(GridRow(workspace=workspaces[workspace_id], activity=activities[activity_id], cells=cells))

@@ -67,13 +67,18 @@ def is_month_closed(workspace_id: int, day: date) -> bool:
     return bool(closed_months(workspace_id, [day]))
 
 
-def lock_reason(actor: User, entry: TimeEntry) -> str | None:
-    """Why ``actor`` may not change ``entry`` (None: they may)."""
+def lock_reason(actor: User, entry: TimeEntry, *, closed: set | None = None, visible: set | None = None) -> str | None:
+    """Why ``actor`` may not change ``entry`` (None: they may). ``closed`` ((workspace id, month) pairs) and
+    ``visible`` (workspace ids) may be given when many entries are checked at once."""
     if entry.state == State.INVOICED:
         return _("Invoiced entries cannot be changed.")
-    if is_month_closed(entry.workspace_id, entry.work_date):
+    month_closed = ((entry.workspace_id, month_start(entry.work_date)) in closed) if closed is not None \
+        else is_month_closed(entry.workspace_id, entry.work_date)
+    if month_closed:
         return _("This month is closed for the workspace; an owner or admin can re-open it.")
-    approver = can(actor, "time.approve") and entry.workspace_id in visible_workspace_ids(actor)
+    if visible is None:
+        visible = visible_workspace_ids(actor)
+    approver = can(actor, "time.approve") and entry.workspace_id in visible
     if entry.state == State.APPROVED and not approver:
         return _("Approved entries are read-only.")
     if entry.user_id != actor.id and not approver:
@@ -337,11 +342,11 @@ def cell_entries(user_id: int, workspace_id: int, activity_id: int, day: date) -
         TimeEntry.work_date == day).order_by(TimeEntry.id)))
 
 
-def cell_is_editable(actor: User, entries: list[TimeEntry]) -> bool:
+def cell_is_editable(actor: User, entries: list[TimeEntry], **known) -> bool:
     """A grid cell is typed into when it is empty or holds one editable duration-only entry."""
     if not entries:
         return True
-    return len(entries) == 1 and not entries[0].is_timed and lock_reason(actor, entries[0]) is None
+    return len(entries) == 1 and not entries[0].is_timed and lock_reason(actor, entries[0], **known) is None
 
 
 def save_cells(actor: User, user: User, changes: list[CellChange], *, now: datetime | None = None) -> int:
