@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,7 +40,7 @@ def test_without_rollover_nothing_carries(budget, used):
 def test_carrying_both_telescopes_to_total_budget_minus_total_use(budget, used):
     chain = roll(Rollover.BOTH, budget, used)
     assert chain[-1][1] == budget * len(used) - sum(used)
-    for (_in, out), (next_in, _out) in zip(chain, chain[1:], strict=False):
+    for (_in, out), (next_in, _out) in pairwise(chain):
         assert out == next_in
 
 

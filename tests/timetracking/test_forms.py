@@ -65,7 +65,8 @@ def _cases(world, entry, activity, day):
         "timetracking.workspace_close": (f"/w/{ws.slug}/time/close", [{}, {"month": "2026-13"}, {"month": HUGE}]),
         "timetracking.workspace_reopen": (f"/w/{ws.slug}/time/reopen", [
             {}, {"month": day.strftime("%Y-%m"), "reason": "   "}, {"month": day.strftime("%Y-%m"), "reason": "\x00"},
-            {"month": day.strftime("%Y-%m"), "reason": HUGE}, {"month": day.strftime("%Y-%m"), "reason": "not closed"}]),
+            {"month": day.strftime("%Y-%m"), "reason": HUGE},
+            {"month": day.strftime("%Y-%m"), "reason": "not closed"}]),
         "timetracking.workspace_settings": (f"/w/{ws.slug}/time/settings", [
             {}, {"budget": "lots", "rollover": "none", "thresholds": "80", "rounding": "0"},
             {"budget": "40", "rollover": "sometimes", "thresholds": "80", "rounding": "0"},
@@ -121,8 +122,8 @@ def test_forms_reject_bad_input(app, world):
             assert 400 <= response.status_code < 500, (endpoint, list(payload), response.status_code)
             if response.status_code in (400, 409) and endpoint != "timetracking.save_grid":
                 body = response.get_data(as_text=True)
-                assert any(mark in body for mark in ('class="error"', "alert-error", "Bad request", "form has expired")), \
-                    (endpoint, list(payload))
+                marks = ('class="error"', "alert-error", "Bad request", "form has expired")
+                assert any(mark in body for mark in marks), (endpoint, list(payload))
     db.session.expire_all()
     assert _counts() == before
     assert sorted(db.session.scalars(select(Activity.name))) == names_before
