@@ -88,7 +88,9 @@ class TimeEntry(db.WorkspaceMixin, db.TimestampMixin, db.Base):
               postgresql_where=text("started_at IS NOT NULL AND ended_at IS NULL")),
         Index("ix_time_entries_user_date", "user_id", "work_date"),
         Index("ix_time_entries_agency_date", "agency_id", "work_date"),
-        Index("ix_time_entries_workspace_date", "workspace_id", "work_date"),
+        # Covers the retainer usage query (index-only scans over a workspace's months).
+        Index("ix_time_entries_workspace_date", "workspace_id", "work_date",
+              postgresql_include=["minutes", "activity_id", "billable"]),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -220,7 +220,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_time_entries_agency_id'), 'time_entries', ['agency_id'], unique=False)
     op.create_index(op.f('ix_time_entries_invoice_id'), 'time_entries', ['invoice_id'], unique=False)
     op.create_index('ix_time_entries_user_date', 'time_entries', ['user_id', 'work_date'], unique=False)
-    op.create_index('ix_time_entries_workspace_date', 'time_entries', ['workspace_id', 'work_date'], unique=False)
+    op.create_index('ix_time_entries_workspace_date', 'time_entries', ['workspace_id', 'work_date'], unique=False,
+                    postgresql_include=['minutes', 'activity_id', 'billable'])
     op.create_index(op.f('ix_time_entries_workspace_id'), 'time_entries', ['workspace_id'], unique=False)
     op.create_index('uq_time_entries_one_running', 'time_entries', ['user_id'], unique=True, postgresql_where=sa.text('started_at IS NOT NULL AND ended_at IS NULL'))
     op.create_table('time_inbox_spans',
