@@ -138,16 +138,19 @@ class BudgetStatus:
         return [t for t in sorted(self.thresholds) if self.used_minutes * 100 >= self.available_minutes * t]
 
 
-# Billed minutes per workspace, month, activity and day, from each workspace's own first month.
+# Billed minutes per workspace from each workspace's own first month: earlier months summed per month, the
+# month asked for per day and activity (for the burn-down and the activity budgets) — few rows either way.
 _USAGE = text("""
-SELECT e.workspace_id, e.work_date, e.activity_id,
+SELECT e.workspace_id,
+       CASE WHEN e.work_date >= :month THEN e.work_date ELSE date_trunc('month', e.work_date)::date END AS bucket,
+       CASE WHEN e.work_date >= :month THEN e.activity_id END AS activity_id,
        sum(CASE WHEN coalesce(s.rounding_minutes, 0) <= 1 THEN e.minutes
                 ELSE ceil(e.minutes::numeric / s.rounding_minutes)::int * s.rounding_minutes END) AS minutes
 FROM unnest(CAST(:ids AS bigint[]), CAST(:froms AS date[])) AS w(workspace_id, from_day)
 JOIN time_entries e ON e.workspace_id = w.workspace_id AND e.work_date >= w.from_day AND e.work_date < :until
 LEFT JOIN time_workspace_settings s ON s.workspace_id = e.workspace_id
 WHERE e.billable
-GROUP BY e.workspace_id, e.work_date, e.activity_id
+GROUP BY 1, 2, 3
 """)
 
 _LAST_CLOSES = text("""
@@ -175,11 +178,12 @@ def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> di
         starts[ws.id] = start
     usage: dict[int, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     daily: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    rows = db.session.execute(_USAGE, {"ids": ids, "froms": [starts[i] for i in ids], "until": next_month(month)})
-    for workspace_id, day, activity_id, minutes in rows:
-        usage[workspace_id][day.replace(day=1)][activity_id] += int(minutes)
-        if day >= month:
-            daily[workspace_id][day] += int(minutes)
+    rows = db.session.execute(_USAGE, {"ids": ids, "froms": [starts[i] for i in ids], "until": next_month(month),
+                                       "month": month})
+    for workspace_id, bucket, activity_id, minutes in rows:
+        usage[workspace_id][bucket.replace(day=1)][activity_id] += int(minutes)
+        if bucket >= month:
+            daily[workspace_id][bucket] += int(minutes)
     budgets_by_activity = _activity_budgets(ids)
     current = today(_agency_of(workspaces[0]), now)
     result = {}
