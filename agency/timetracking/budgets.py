@@ -149,7 +149,7 @@ SELECT e.workspace_id,
 FROM unnest(CAST(:ids AS bigint[]), CAST(:froms AS date[])) AS w(workspace_id, from_day)
 JOIN time_entries e ON e.workspace_id = w.workspace_id AND e.work_date >= w.from_day AND e.work_date < :until
 LEFT JOIN time_workspace_settings s ON s.workspace_id = e.workspace_id
-WHERE e.billable
+WHERE e.billable AND e.work_date >= :earliest  -- lets the planner bound the scan by date
 GROUP BY 1, 2, 3
 """)
 
@@ -179,7 +179,7 @@ def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> di
     usage: dict[int, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     daily: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     rows = db.session.execute(_USAGE, {"ids": ids, "froms": [starts[i] for i in ids], "until": next_month(month),
-                                       "month": month})
+                                       "month": month, "earliest": min(starts.values())})
     for workspace_id, bucket, activity_id, minutes in rows:
         usage[workspace_id][bucket.replace(day=1)][activity_id] += int(minutes)
         if bucket >= month:
