@@ -177,12 +177,28 @@ def measure(url: str, ids: dict, repeat: int, label: str) -> None:
     print(f"  [{label}] budget status of {len(spaces)} workspaces: median {status:.1f} ms (target <= 100)")
 
 
+def assign(url: str) -> None:
+    """Each person works for the clients they have time on (memberships), as in a real agency."""
+    from sqlalchemy import text
+
+    from agency import db
+
+    app = _app(url)
+    with app.app_context(), db.system_scope("bench: memberships"):
+        db.session.execute(text("INSERT INTO memberships (agency_id, user_id, workspace_id) "
+                                "SELECT DISTINCT agency_id, user_id, workspace_id FROM time_entries "
+                                "ON CONFLICT DO NOTHING"))
+        db.session.commit()
+
+
 def measure_week(url: str, ids: dict, repeat: int) -> None:
+    """GET /time of a community manager (six clients, ~5,000 entries over five years)."""
+    assign(url)
     app = _app(url)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    assert client.post("/login", data={"email": ids["owner_email"], "password": PASSWORD,
+    assert client.post("/login", data={"email": "staff1@bench.test", "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
     weeks = [ids["today"] - timedelta(days=7 * k) for k in range(1, 30)]
     index = {"n": 0}

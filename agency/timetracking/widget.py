@@ -14,11 +14,11 @@ def timer_widget() -> dict | None:
         return None
     if "timer_widget" in g:
         return g.timer_widget
-    from agency.accounts.queries import visible_workspaces
     from agency.timetracking import services, settings
+    from agency.timetracking.views import my_workspaces
 
     running = services.running_timer(current_user)
-    workspaces = visible_workspaces(current_user)
+    workspaces = my_workspaces()
     names = {ws.id: ws.name for ws in workspaces}
     activities = settings.activities(current_user.agency_id)
     current_workspace = g.get("workspace")
