@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from agency import audit, crypto, db, embedded, queue, web, wiring
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 #: The one list of packages, lowest first (DESIGN.md §2). Each wires itself in its ``init_app``.
-PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "dashboard", "portal")
+PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "timetracking", "dashboard", "portal")
 
 # Endpoints a user who still has to set up required 2FA may reach.
 _2FA_SETUP_ENDPOINTS = {"accounts.profile_2fa_setup", "accounts.profile_recovery_codes", "accounts.logout",
@@ -268,6 +269,21 @@ def _register_errors(app: Flask) -> None:
         template = "errors/404.html" if code == 404 else "errors/error.html"
         return render_template(template, code=code, title=titles.get(code, err.name),
                                message=messages.get(code, err.description)), code
+
+    @app.errorhandler(IntegrityError)
+    def _concurrent_write(err: IntegrityError):
+        # Two requests created the same thing at the same moment (a double click, two tabs): the later one
+        # lost on a unique key. Nothing of it was stored; say so instead of failing with a 500.
+        db.session.rollback()
+        if getattr(getattr(err, "orig", None), "sqlstate", None) != "23505":
+            return _unexpected(err)
+        log.info("unique key conflict on %s %s", request.method, request.path[:200])
+        title, message = _("Saved meanwhile"), _("The same change was saved at the same moment by another "
+                                                 "request (a second click?). Nothing more was stored: reload "
+                                                 "the page to see the current state.")
+        if wants_json():
+            return jsonify(error={"code": "conflict", "message": str(message), "fields": {}}), 409
+        return render_template("errors/error.html", code=409, title=title, message=message), 409
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

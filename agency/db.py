@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import (
@@ -231,6 +231,16 @@ def _tenant_backstop(state: ORMExecuteState) -> None:
                 TenantMixin, lambda cls: cls.agency_id == agency_id, include_aliases=True
             )
         )
+
+
+def advisory_lock(namespace: str, object_id: int) -> None:
+    """Serialise writers of one thing until the transaction ends (``pg_advisory_xact_lock``).
+
+    For create-if-missing writes that two requests may run at once (a double click): the second waits
+    for the first's commit and then finds its row instead of colliding on a unique key.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:namespace, :object_id))"),
+                    {"namespace": namespace, "object_id": int(object_id)})
 
 
 T = TypeVar("T", bound=Base)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from agency import db
 from agency.accounts import services
 from agency.accounts.models import Agency, Role
+from agency.timetracking import demo as time_demo
 
 DEMO_AGENCY_SLUG = "nordlicht-social"
 DEMO_PASSWORD = "Nordlicht-Demo-2026"
@@ -114,4 +115,5 @@ def seed_demo() -> bool:
         services.create_user(owner, email=email, name=name, role=role, password=DEMO_PASSWORD,
                              workspace_ids=assigned)
     db.session.flush()
+    time_demo.seed(agency, None, workspaces)
     return True

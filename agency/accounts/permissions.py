@@ -7,14 +7,16 @@ from agency.accounts.models import Role
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset({
         "agency.manage", "users.manage", "workspaces.manage", "workspaces.view_all", "audit.view",
-        "inbox.work", "channels.manage", "time.track", "billing.manage", "reports.publish", "sla.manage",
+        "inbox.work", "channels.manage", "time.track", "time.approve", "time.reopen", "billing.manage",
+        "reports.publish", "sla.manage",
     }),
     Role.ADMIN: frozenset({
         "agency.manage", "users.manage", "workspaces.manage", "workspaces.view_all", "audit.view",
-        "inbox.work", "channels.manage", "time.track", "billing.manage", "reports.publish", "sla.manage",
+        "inbox.work", "channels.manage", "time.track", "time.approve", "time.reopen", "billing.manage",
+        "reports.publish", "sla.manage",
     }),
     Role.ACCOUNT_MANAGER: frozenset({
-        "workspaces.manage", "inbox.work", "channels.manage", "time.track", "billing.manage",
+        "workspaces.manage", "inbox.work", "channels.manage", "time.track", "time.approve", "billing.manage",
         "reports.publish", "sla.manage",
     }),
     Role.COMMUNITY_MANAGER: frozenset({"inbox.work", "time.track"}),

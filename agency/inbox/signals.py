@@ -17,3 +17,8 @@ reply_sent = _signals.signal("reply-sent")
 # sender: the Interaction; kwargs: fields (set[str]) that people changed (status, priority, snoozed_until,
 # assignee_id, kind...). The SLA engine recomputes due times on priority and pause changes.
 interaction_changed = _signals.signal("interaction-changed")
+
+# sender: the Interaction; kwargs: user_id (int), action ("opened", "active", "replying", "replied", "noted",
+# "changed"). Sent while a person works on an interaction in the thread view (heartbeats only while the page
+# is visible and used); time tracking turns these into suggested time entries.
+interaction_worked = _signals.signal("interaction-worked")

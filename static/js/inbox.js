@@ -99,8 +99,14 @@
       });
       bar.classList.toggle("hidden", others.length === 0);
     }
+    // Active: the page is visible and was used in the last minute (time tracking counts only that).
+    var lastInput = Date.now();
+    ["keydown", "pointerdown", "pointermove", "scroll", "input"].forEach(function (name) {
+      document.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
+    });
+    function active() { return document.visibilityState === "visible" && Date.now() - lastInput < 60000; }
     function beat(leave) {
-      var body = new URLSearchParams({ csrf_token: csrf, state: state });
+      var body = new URLSearchParams({ csrf_token: csrf, state: state, active: active() ? "1" : "0" });
       if (leave) { body.set("leave", "1"); navigator.sendBeacon(url, body); return; }
       fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })

@@ -31,6 +31,7 @@ from agency.inbox.forms import (
     TagsForm,
 )
 from agency.inbox.models import Interaction, Reply
+from agency.inbox.signals import interaction_worked
 from agency.inbox.views import ListContext, bp
 
 
@@ -45,6 +46,10 @@ def _interaction(workspace: str, interaction_id: int) -> tuple:
 def _context(ws) -> ListContext:
     """The list this thread belongs to, from the query string (for GET and for the actions' POSTs)."""
     return ListContext.of_thread(request.args, visible_workspace_ids(), ws.id)
+
+
+def _worked(interaction, action: str) -> None:
+    interaction_worked.send(interaction, user_id=current_user.id, action=action)
 
 
 def _neighbour_url(context: ListContext, neighbour) -> str | None:
@@ -89,6 +94,7 @@ def _render(ws, interaction, *, reply_form=None, note_form=None, status: int = 2
 @permission_required("inbox.work", hide=True)
 def thread(workspace: str, interaction_id: int):
     ws, interaction = _interaction(workspace, interaction_id)
+    _worked(interaction, "opened")
     return _render(ws, interaction)
 
 
@@ -122,6 +128,7 @@ def reply(workspace: str, interaction_id: int):
         apply_validation_error(form, err)
         return _render(ws, interaction, reply_form=form, status=400)
     presence.beat(interaction.id, current_user.id, current_user.name, "viewing")
+    _worked(interaction, "replied")
     flash(_("Reply queued; it is being sent to the platform."), "success")
     return redirect(_context(ws).thread_url(ws.slug, interaction.id))
 
@@ -134,6 +141,7 @@ def note(workspace: str, interaction_id: int):
     if form.validate():
         try:
             services.add_note(current_user, interaction, form.note_text.data)
+            _worked(interaction, "noted")
             flash(_("Note added."), "success")
             return redirect(_context(ws).thread_url(ws.slug, interaction.id))
         except ValidationError as err:
@@ -188,6 +196,7 @@ def update(workspace: str, interaction_id: int):
     except ValidationError as err:
         flash(err.message, "error")
         return redirect(here), 303
+    _worked(interaction, "changed")
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True, status=interaction.status, priority=interaction.priority,
                        assignee_id=interaction.assignee_id, tags=interaction.tags)
@@ -247,6 +256,8 @@ def heartbeat(workspace: str, interaction_id: int):
         presence.leave(interaction.id, current_user.id)
     else:
         presence.beat(interaction.id, current_user.id, current_user.name, state)
+        if request.form.get("active") == "1":  # the page is visible and was used lately
+            _worked(interaction, "replying" if state == "replying" else "active")
     others = presence.others([interaction.id], current_user.id).get(interaction.id, [])
     latest = [{"id": r.id, "status": r.status, "error": r.error}
               for r in db.session.query(Reply).filter(Reply.interaction_id == interaction.id)

@@ -1,0 +1,27 @@
+"""Time per client: timers, a week grid, time captured from the inbox, retainers with alerts and rollover,
+month close and approval, capacity planning, reports and exports.
+
+Everything is wired here: the blueprint, the "Time" navigation entry and workspace link, the periodic
+jobs, the header timer (a template in the ``header`` slot of base.html, fed by a context processor) and
+the handler of the inbox's ``interaction_worked`` signal that records inbox time.
+"""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from agency import wiring
+    from agency.inbox.signals import interaction_worked
+    from agency.timetracking import capture, jobs
+    from agency.timetracking.views import bp
+    from agency.timetracking.widget import timer_widget
+
+    app.register_blueprint(bp)
+    app.context_processor(lambda: {"timer_widget": timer_widget})
+    interaction_worked.connect(capture.on_interaction_worked, weak=False)
+    wiring.add_nav(app, _l("Time"), "timetracking.my_week", "time.track", order=30)
+    wiring.add_workspace_link(app, _l("Time"), "timetracking.workspace_time", permission="time.track", order=40)
+    wiring.add_slot(app, "header", "timetracking/_timer.html")
+    wiring.add_periodic(app, jobs.scan_long_timers, cron="*/10 * * * *")
+    wiring.add_periodic(app, jobs.scan_budgets, cron="*/15 * * * *")
