@@ -25,3 +25,27 @@ def init_app(app: Flask) -> None:
     wiring.add_slot(app, "header", "timetracking/_timer.html")
     wiring.add_periodic(app, jobs.scan_long_timers, cron="*/10 * * * *")
     wiring.add_periodic(app, jobs.scan_budgets, cron="*/15 * * * *")
+    _describe_audit(app)
+
+
+def _describe_audit(app: Flask) -> None:
+    from agency import audit
+    from agency.timetracking.models import Activity
+
+    audit.describe(app, actions={
+        "time.entry_changed_after_approval": _l("Changed an approved time entry"),
+        "time.entry_deleted_after_approval": _l("Deleted an approved time entry"),
+        "time.approved": _l("Approved time entries"),
+        "time.month_closed": _l("Closed a month of time entries"),
+        "time.month_reopened": _l("Re-opened a closed month of time entries"),
+        "time.retainer_saved": _l("Changed a retainer"),
+        "time.settings_saved": _l("Changed the time tracking settings"),
+        "time.activity_saved": _l("Saved an activity"),
+        "time.capacity_saved": _l("Changed a person's weekly capacity"),
+        "time.absence_added": _l("Entered an absence"),
+        "time.absence_deleted": _l("Removed an absence"),
+    }, objects={
+        "activity": audit.ObjectKind(_l("Activity"), audit.names_from(Activity)),
+        "entry": audit.ObjectKind(_l("Time entry")),
+        "absence": audit.ObjectKind(_l("Absence")),
+    })
