@@ -153,7 +153,7 @@ def run_sync(channel: Channel, *, max_pages: int | None = None) -> IngestResult:
         for page in prefetch:
             history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
             total += ingest_items(channel, page.items, default_language=workspace_language,
-                                  history_before=history_before)
+                                  history_before=history_before, observed_at=page.fetched_at)
             channel.sync_cursor = page.cursor
             channel.items_synced += len(page.items)
             if channel.backfill_done_at is None and page.progress is not None:
