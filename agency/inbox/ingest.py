@@ -83,8 +83,11 @@ def version_of(item: PlatformItem, observed_at: datetime | None = None) -> int:
     when = item.updated_at or item.created_at
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    if observed_at is not None and observed_at > when:
-        when = observed_at
+    if observed_at is not None:
+        # Platforms date changes in whole seconds: a change in the same second as a read counts as after it.
+        observed_at = observed_at.replace(microsecond=0)
+        if observed_at > when:
+            when = observed_at
     rank = _REMOVED if item.is_deleted else _EDITED if item.updated_at is not None else _SEEN
     return (when - _EPOCH) // timedelta(microseconds=1) * 4 + rank
 
@@ -107,7 +110,7 @@ def _platform_fields(channel: Channel, item: PlatformItem, observed_at: datetime
         "context_url": clean_optional(item.context_url, _MAX_URL),
         "author_name": clean_text(item.author_name, _MAX_NAME).strip() or "—",
         "author_external_id": clean_optional(item.author_external_id, _MAX_ID),
-        "author_avatar_url": clean_optional(item.author_avatar_url, _MAX_URL),
+        "author_avatar_url": _web_address(item.author_avatar_url),
         "text": clean_text(item.text, _MAX_TEXT), "rating": item.rating if item.rating in (1, 2, 3, 4, 5) else None,
         "permalink": clean_optional(item.permalink, _MAX_URL),
         "platform_created_at": item.created_at, "platform_updated_at": item.updated_at,
@@ -115,6 +118,12 @@ def _platform_fields(channel: Channel, item: PlatformItem, observed_at: datetime
         "platform_version": 0 if item.is_deleted else version,
         "removed_version": version if item.is_deleted else None,
     }
+
+
+def _web_address(value: Any) -> str | None:
+    """An http(s) address, cleaned, or None (an avatar is shown as an image: no other schemes)."""
+    address = clean_optional(value, _MAX_URL)
+    return address if address and address.lower().startswith(("https://", "http://")) else None
 
 
 def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

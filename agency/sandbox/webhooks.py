@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from agency.sandbox.common import escape_surrogates
 from agency.sandbox.state import Account, Item
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def build_meta_webhook(account: Account, item: Item, verb: str = "add") -> dict[
 
 def signed_body(payload: dict[str, Any], app_secret: str) -> tuple[bytes, dict[str, str]]:
     """(raw body, headers) ready to POST to a webhook endpoint."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
+    body = escape_surrogates(json.dumps(payload, ensure_ascii=False)).encode()
     return body, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(app_secret, body)}
 
 
