@@ -116,14 +116,10 @@ def balance_bidi(value: str, max_length: int | None = None) -> str:
                 if kind == "embedding":
                     out.append(_PDF)
         elif char == _PDI and any(kind == "isolate" for kind, _index in stack):
-            # Closes the innermost isolate and everything opened inside it.
-            while True:
-                kind, _index = stack.pop()
-                if kind == "embedding":
-                    out.append(_PDF)
-                elif kind == "isolate":
-                    out.append(_PDI)
-                    break
+            # Closes the innermost isolate and, as the Unicode bidi algorithm says, everything opened inside it.
+            while stack.pop()[0] != "isolate":
+                pass
+            out.append(_PDI)
     open_ = [(kind, index) for kind, index in stack if kind != "override"]
     if not open_:
         return "".join(out)

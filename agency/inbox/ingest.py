@@ -113,7 +113,8 @@ def _platform_fields(channel: Channel, item: PlatformItem, observed_at: datetime
         "author_avatar_url": _web_address(item.author_avatar_url),
         "text": clean_text(item.text, _MAX_TEXT), "rating": item.rating if item.rating in (1, 2, 3, 4, 5) else None,
         "permalink": clean_optional(item.permalink, _MAX_URL),
-        "platform_created_at": item.created_at, "platform_updated_at": item.updated_at,
+        # A removal's time is its version; the edit time stays the last edit's.
+        "platform_created_at": item.created_at, "platform_updated_at": None if item.is_deleted else item.updated_at,
         "is_deleted": item.is_deleted, "is_own": bool(item.is_own), "extra": clean_json(item.extra or {}),
         "platform_version": 0 if item.is_deleted else version,
         "removed_version": version if item.is_deleted else None,
