@@ -131,6 +131,15 @@ def test_a_nul_byte_in_the_account_id_is_not_a_server_error(client, world):
     assert response.status_code == 200 and response.get_json()["stored"] == 0
 
 
+def test_times_no_calendar_holds_are_not_a_server_error(client, world):
+    channel = _page_channel(world)
+    page = channel.external_account_id
+    for n, at in enumerate((10**20, 1e300, 2**70, -(10**15))):
+        response = _post(client, _feed(page, f"{page}_777_t{n}", "add", at, "Wann?", sent=1))
+        assert response.status_code == 200, at
+    assert len(_rows(channel)) == 4
+
+
 def test_a_poisoned_fan_comment_is_stored_cleaned_and_the_sync_goes_on(platform, world):
     created = platform.add_account("facebook_page", unique_account("nul"), name="Giftseite", history_days=1,
                                    per_day=4)

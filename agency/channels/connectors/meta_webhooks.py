@@ -40,7 +40,7 @@ def _time(value: Any) -> Any:
         value = value / 1000
     try:
         return parse_time(value) or utcnow()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # a time no calendar holds
         return utcnow()
 
 
