@@ -10,8 +10,9 @@ a webhook endpoint must never fail on a payload it does not know.
 
 Order: Meta delivers at least once and out of order. A feed change's ``created_time`` is the
 time of the change (add, edit or removal) and becomes the item's ``updated_at`` for edits and
-removals; ``entry.time`` is only when the notification was sent, so it orders nothing. A removal
-carries no ``message``: its item has an empty text, which the ingest never stores over a known one.
+removals; ``entry.time`` is only when the notification was sent (it dates Instagram comments, whose
+payload has no time of its own). A removal carries no ``message``: its item has an empty text,
+which the ingest never stores over a known one.
 """
 
 from __future__ import annotations
