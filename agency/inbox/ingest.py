@@ -360,7 +360,7 @@ def _from_newer(column: str) -> str:
 
 
 # Re-deliveries update only what the platform owns, in the platform's order (module docstring), and only
-# when something changed; workflow fields set by people are never touched.
+# when something changed or a newer copy came; workflow fields set by people are never touched.
 # Built from the constant fragments above; every value is a parameter.
 _UPSERT_SQL = (
     f"INSERT INTO interactions ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "  # noqa: S608
@@ -377,7 +377,10 @@ _UPSERT_SQL = (
     "platform_version = greatest(interactions.platform_version, excluded.platform_version), "
     "removed_version = greatest(interactions.removed_version, excluded.removed_version), "
     f"is_deleted = {_DELETED} "
-    f"WHERE ({_NEWER} AND (interactions.text, interactions.rating, interactions.permalink) "
+    # A newer copy is written even when it shows nothing new: a removal dated before it, arriving later,
+    # must not delete what the platform still showed afterwards.
+    "WHERE excluded.platform_version > interactions.platform_version "
+    f"OR ({_NEWER} AND (interactions.text, interactions.rating, interactions.permalink) "
     "IS DISTINCT FROM (excluded.text, excluded.rating, excluded.permalink)) "
     f"OR ({_NEWER} AND excluded.platform_updated_at > "
     "coalesce(interactions.platform_updated_at, '-infinity'::timestamptz)) "
