@@ -204,7 +204,7 @@ def _sync_pages(channel: Channel, connector: Connector, lock: _ChannelLock, tota
         for page in prefetch:
             history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
             total += ingest_items(channel, page.items, default_language=workspace_language,
-                                  history_before=history_before)
+                                  history_before=history_before, observed_at=page.fetched_at)
             channel.sync_cursor = page.cursor
             channel.items_synced += len(page.items)
             if channel.backfill_done_at is None and page.progress is not None:

@@ -77,7 +77,8 @@ class Interaction(db.WorkspaceMixin, db.Base):
         Index("ix_interactions_ws_time", "workspace_id", sql("platform_created_at DESC"), sql("id DESC")),
         Index("ix_interactions_ws_open", "workspace_id", "status", sql("platform_created_at DESC"),
               postgresql_where=sql("status in ('new','open','waiting')")),
-        Index("ix_interactions_author", "workspace_id", "author_external_id"),
+        # An author's items, newest first (author history; names and recent texts at ingest).
+        Index("ix_interactions_author", "workspace_id", "author_external_id", sql("platform_created_at DESC")),
         # Threads are (channel, parent_external_id / thread_external_id): replies of an item are found here.
         Index("ix_interactions_children", "channel_id", "parent_external_id",
               postgresql_where=sql("parent_external_id is not null")),
@@ -101,6 +102,7 @@ class Interaction(db.WorkspaceMixin, db.Base):
     context_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     author_name: Mapped[str] = mapped_column(String(300))
     author_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    author_avatar_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
@@ -110,6 +112,10 @@ class Interaction(db.WorkspaceMixin, db.Base):
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
     is_own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql("'{}'::jsonb"))
+    # The platform's order of changes (agency.inbox.ingest): the version of the copy the text came from,
+    # and of the newest removal heard of. Deleted while the removal is the newer of the two.
+    platform_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    removed_version: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     # Workflow (the inbox issue builds on these).
     status: Mapped[str] = mapped_column(String(16), default=Status.NEW, server_default="new")

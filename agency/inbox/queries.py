@@ -131,11 +131,13 @@ def filtered(flt: InboxFilter, user_id: int, *, now: datetime | None = None, wor
         workspace_condition = Interaction.workspace_id.in_(flt.workspace_ids or [-1])
     stmt = select(Interaction).where(workspace_condition)
     status = flt.status
+    # What the platform deleted has left the open inbox (other views still show it, marked as deleted).
     if status == "open":
-        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES),
+        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES), Interaction.is_deleted.is_(False),
                           or_(Interaction.snoozed_until.is_(None), Interaction.snoozed_until <= now))
     elif status == "snoozed":
-        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES), Interaction.snoozed_until > now)
+        stmt = stmt.where(Interaction.status.in_(OPEN_STATUSES), Interaction.is_deleted.is_(False),
+                          Interaction.snoozed_until > now)
     elif status != "all":
         stmt = stmt.where(Interaction.status == status)
     if flt.channel_id:
@@ -248,7 +250,8 @@ def filter_counts(flt: InboxFilter, user_id: int) -> dict[str, int]:
         func.count().filter(is_open, Interaction.sla_state == "at_risk"),
         func.count().filter(is_open, Interaction.sla_state == "breached"),
         func.count().filter(is_open, Interaction.is_opportunity.is_(True)),
-    ).where(Interaction.workspace_id.in_(flt.workspace_ids or [-1]), Interaction.status.in_(OPEN_STATUSES))
+    ).where(Interaction.workspace_id.in_(flt.workspace_ids or [-1]), Interaction.status.in_(OPEN_STATUSES),
+            Interaction.is_deleted.is_(False))
     open_, mine, unassigned, snoozed, at_risk, breached, opportunities = db.session.execute(stmt).one()
     return {"open": open_, "mine": mine, "unassigned": unassigned, "snoozed": snoozed, "at_risk": at_risk,
             "breached": breached, "opportunities": opportunities}
@@ -339,7 +342,8 @@ def tags_in_use(workspace_ids: list[int], limit: int = 30) -> list[str]:
     """The most used tags of open items, each once whatever its case (in one of its spellings)."""
     tag = func.unnest(Interaction.tags).label("tag")
     inner = select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
-                              Interaction.status.in_(OPEN_STATUSES)).subquery()
+                              Interaction.status.in_(OPEN_STATUSES),
+                              Interaction.is_deleted.is_(False)).subquery()
     stmt = (select(func.min(inner.c.tag)).group_by(func.lower(inner.c.tag))
             .order_by(func.count().desc(), func.min(inner.c.tag)).limit(limit))
     return list(db.session.scalars(stmt))

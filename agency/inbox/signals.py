@@ -10,6 +10,10 @@ _signals = Namespace()
 # sender: the Channel; kwargs: interaction_ids (list[int]) of newly stored interactions.
 interactions_received = _signals.signal("interactions-received")
 
+# sender: the Channel; kwargs: interaction_ids (list[int]) of stored interactions that a platform removed,
+# reported back after a removal, or whose removed copy changed. The SLA engine stops (or restarts) their clocks.
+interactions_deleted_changed = _signals.signal("interactions-deleted-changed")
+
 # sender: the Interaction; kwargs: reply (the Reply, status "sent", sent_at set). Sent after the platform
 # confirmed a staff reply; notes never send it.
 reply_sent = _signals.signal("reply-sent")

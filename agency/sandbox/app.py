@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 
+from agency.sandbox.common import escape_surrogates
 from agency.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,15 @@ DEFAULT_ACCOUNTS = [
     {"platform": "youtube_channel", "account_id": "UCsandbox0000000000000001", "name": "Sonnenschein TV",
      "token": "sandbox-youtube-1"},
 ]
+
+
+class _SandboxJSON(DefaultJSONProvider):
+    """Readable UTF-8 (no \\u escapes for umlauts), but every string stays sendable."""
+
+    ensure_ascii = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return escape_surrogates(super().dumps(obj, **kwargs))
 
 
 def create_sandbox_app(
@@ -45,8 +57,8 @@ def create_sandbox_app(
     from agency.sandbox import admin, google, graph, graph_writes, oauth_pages, youtube  # noqa: F401
 
     app = Flask(__name__)
+    app.json = _SandboxJSON(app)
     app.config.update(SANDBOX_WEBHOOK_URL=webhook_url, SANDBOX_APP_SECRET=app_secret, JSON_SORT_KEYS=False)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     state = SandboxState(seed, now or (lambda: datetime.now(UTC)), state_file)
     app.extensions["sandbox_state"] = state
     if default_accounts and not state.accounts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import heapq
 import json
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,15 @@ from agency.sandbox.state import Account, Item, SandboxState
 from agency.sandbox.timeline import DAY, Skeleton
 
 Key = tuple[float, str]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(json_text: str) -> str:
+    """JSON text with raw surrogates written as ``\\udXXX`` escapes, as the real APIs send them.
+
+    Fans may post anything, also text with half a surrogate pair; unescaped, it cannot be encoded as UTF-8.
+    """
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
 
 
 def state() -> SandboxState:

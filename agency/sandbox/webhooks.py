@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from agency.sandbox.common import escape_surrogates
 from agency.sandbox.state import Account, Item
 
 log = logging.getLogger(__name__)
@@ -46,18 +47,21 @@ def build_meta_webhook(account: Account, item: Item, verb: str = "add") -> dict[
                  "timestamp": ts * 1000, "message": {"mid": item.id, "text": item.text}}
         return {"object": "page", "entry": [{"id": account.account_id, "time": ts * 1000, "messaging": [event]}]}
     post_id = f"{account.account_id}_{item.container}"
+    # A feed change's created_time is the time of the change: the comment's creation for "add", the
+    # edit or the removal otherwise (``entry.time`` is when the notification went out).
+    changed = ts if verb == "add" else int(max(item.updated_ts, item.ts))
     value = {"from": {"id": item.author_id, "name": item.author_name}, "post_id": post_id,
-             "comment_id": item.id, "parent_id": item.parent_id or post_id, "created_time": ts,
+             "comment_id": item.id, "parent_id": item.parent_id or post_id, "created_time": changed,
              "item": "comment", "verb": verb, "post": {"id": post_id, "status_type": "added_photos"}}
     if verb != "remove":
         value["message"] = item.text
-    return {"object": "page", "entry": [{"id": account.account_id, "time": ts, "changes": [
+    return {"object": "page", "entry": [{"id": account.account_id, "time": changed, "changes": [
         {"field": "feed", "value": value}]}]}
 
 
 def signed_body(payload: dict[str, Any], app_secret: str) -> tuple[bytes, dict[str, str]]:
     """(raw body, headers) ready to POST to a webhook endpoint."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
+    body = escape_surrogates(json.dumps(payload, ensure_ascii=False)).encode()
     return body, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(app_secret, body)}
 
 

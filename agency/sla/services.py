@@ -174,6 +174,11 @@ def on_interactions_received(channel, interaction_ids: list[int] | None = None, 
     recompute_interactions(interaction_ids or [])
 
 
+def on_interactions_deleted_changed(channel, interaction_ids: list[int] | None = None, **_kwargs) -> None:
+    """Signal handler: the platform removed items (no SLA for them any more) or reported them back."""
+    recompute_interactions(interaction_ids or [])
+
+
 def on_reply_sent(interaction: Interaction, reply: Reply | None = None, **_kwargs) -> None:
     """Signal handler: the first staff reply actually sent to the platform is the response."""
     if reply is None or reply.status != "sent":
@@ -253,8 +258,14 @@ def end_pause(interaction: Interaction, reason: str, *, at: datetime | None = No
 
 def init_signals() -> None:
     """Connect the handlers to the inbox's signals (called once from ``init_app``)."""
-    from agency.inbox.signals import interaction_changed, interactions_received, reply_sent
+    from agency.inbox.signals import (
+        interaction_changed,
+        interactions_deleted_changed,
+        interactions_received,
+        reply_sent,
+    )
 
     interactions_received.connect(on_interactions_received, weak=False)
+    interactions_deleted_changed.connect(on_interactions_deleted_changed, weak=False)
     reply_sent.connect(on_reply_sent, weak=False)
     interaction_changed.connect(on_interaction_changed, weak=False)

@@ -40,9 +40,12 @@ def ingest(channel):
     from agency.inbox.ingest import ingest_items
 
     def run(created_at: datetime, *, kind: str = "comment", external_id: str | None = None, is_own: bool = False,
-            parent: str | None = None, thread: str | None = None, text: str = "Wann habt ihr morgen geöffnet?",
+            parent: str | None = None, thread: str | None = None, text: str | None = None,
             on=None) -> Interaction:
-        external_id = external_id or f"item-{next(_ids)}"
+        n = next(_ids)
+        external_id = external_id or f"item-{n}"
+        # Each item its own words: the same text again from the same author would be copy-paste spam.
+        text = text or f"Wann habt ihr morgen geöffnet? (Frage {n})"
         item = PlatformItem(external_id=external_id, kind=kind, text=text, author_name="Erika Muster",
                             author_external_id="fan-1", created_at=created_at, parent_external_id=parent,
                             thread_external_id=thread, is_own=is_own)

@@ -43,6 +43,10 @@ DEFAULT_OVERLAP = timedelta(hours=2)
 #: (developers.facebook.com/docs/messenger-platform/send-messages, "Message tags").
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
+#: What connectors write where a platform does not tell who wrote something (Messenger webhooks carry
+#: ids only, a deleted account has no name). Such a name never replaces a real one at ingest.
+PLACEHOLDER_AUTHOR_NAMES = frozenset({"Facebook user", "Messenger user", "Instagram user", "YouTube user",
+                                      "Google user"})
 
 
 # --------------------------------------------------------------------------- data
@@ -68,19 +72,22 @@ class PlatformItem:
     is_deleted: bool = False
     is_own: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    author_avatar_url: str | None = None
 
 
 @dataclass(slots=True)
 class SyncPage:
     """A batch of items plus the cursor from which fetching resumes after it.
 
-    ``progress`` is a 0..1 estimate of how far the current pass has come (None when unknown).
+    ``progress`` is a 0..1 estimate of how far the current pass has come (None when unknown);
+    ``fetched_at`` is when the items were read: they show the platform's state as of then.
     """
 
     items: list[PlatformItem]
     cursor: dict[str, Any]
     done: bool
     progress: float | None = None
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,13 +429,13 @@ class Connector(abc.ABC):
         state = current.get("state")
         while phase < len(streams):
             produced = False
-            for items, next_state in streams[phase](ctx, state):
+            for fetched_at, items, next_state in self._timed(streams[phase](ctx, state)):
                 produced = True
                 state = next_state
                 finished_phase = next_state is None
                 next_phase = phase + 1 if finished_phase else phase
                 if finished_phase and next_phase >= len(streams):
-                    yield self._final_page(items, ctx)
+                    yield self._final_page(items, ctx, fetched_at)
                     return
                 page_cursor = {
                     "v": 1,
@@ -442,6 +449,7 @@ class Connector(abc.ABC):
                     cursor=page_cursor,
                     done=False,
                     progress=self._progress(next_phase, len(streams), items, ctx),
+                    fetched_at=fetched_at,
                 )
                 if finished_phase:
                     break
@@ -449,9 +457,24 @@ class Connector(abc.ABC):
                 state = None
             phase += 1
             state = None
-        yield self._final_page([], ctx)
+        yield self._final_page([], ctx, self.clock())
 
-    def _final_page(self, items: list[PlatformItem], ctx: PassContext) -> SyncPage:
+    def _timed(self, pages: Iterator[tuple[list[PlatformItem], Any]]) -> Iterator[tuple[datetime, list, Any]]:
+        """A stream's pages, each with the time taken just before its requests were made.
+
+        The items show the platform's state at least as new as that time; taking it before the
+        requests (not after) means a change made while a page was being read is never dated
+        older than this page's copy of the item.
+        """
+        while True:
+            before = self.clock()
+            try:
+                items, next_state = next(pages)
+            except StopIteration:
+                return
+            yield before, items, next_state
+
+    def _final_page(self, items: list[PlatformItem], ctx: PassContext, fetched_at: datetime) -> SyncPage:
         final = {
             "v": 1,
             "horizon": iso(ctx.horizon),
@@ -459,7 +482,7 @@ class Connector(abc.ABC):
             "pass": None,
             "extra": copy.deepcopy(ctx.extra),
         }
-        return SyncPage(items=items, cursor=final, done=True, progress=1.0)
+        return SyncPage(items=items, cursor=final, done=True, progress=1.0, fetched_at=fetched_at)
 
     @staticmethod
     def _progress(phase: int, phases: int, items: list[PlatformItem], ctx: PassContext) -> float:

@@ -119,6 +119,7 @@ class GoogleBusinessProfileConnector(GoogleConnector):
             text=review.get("comment") or "",
             author_name="Anonymous" if anonymous else reviewer.get("displayName") or "Google user",
             author_external_id=None,
+            author_avatar_url=None if anonymous else reviewer.get("profilePhotoUrl"),
             created_at=created,
             updated_at=updated if updated and updated != created else None,
             thread_external_id=review_id,

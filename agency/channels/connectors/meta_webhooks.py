@@ -2,8 +2,17 @@
 
 Payload shapes: developers.facebook.com/docs/graph-api/webhooks/reference/page (``feed`` with
 item "comment" and verb add/edited/remove), /docs/messenger-platform/webhooks (``messaging``
-events) and /docs/instagram-platform/webhooks (``comments``, ``mentions``). Anything else is
-skipped with a log line: a webhook endpoint must never fail on a payload it does not know.
+events), /docs/instagram-platform/webhooks (``comments``, ``mentions``) and
+/docs/instagram-platform/webhooks/examples ("Messaging payload": ``object: instagram`` with a
+``messaging`` array of the same events as Messenger's, ``is_echo`` for the account's own
+messages, ``is_deleted`` when a customer unsends one). Anything else is skipped with a log line:
+a webhook endpoint must never fail on a payload it does not know.
+
+Order: Meta delivers at least once and out of order. A feed change's ``created_time`` is the
+time of the change (add, edit or removal) and becomes the item's ``updated_at`` for edits and
+removals; ``entry.time`` is only when the notification was sent (it dates Instagram comments, whose
+payload has no time of its own). A removal carries no ``message``: its item has an empty text,
+which the ingest never stores over a known one.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import logging
 from typing import Any
 
 from agency.channels.connectors.base import PlatformItem, parse_time, utcnow
+from agency.textsafety import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -31,49 +41,62 @@ def _time(value: Any) -> Any:
         value = value / 1000
     try:
         return parse_time(value) or utcnow()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # a time no calendar holds
         return utcnow()
 
 
+#: Feed verbs for comments; Meta sends "edit" for some edits although the reference says "edited".
+_FEED_VERBS = {"add": "add", "edited": "edited", "edit": "edited", "remove": "remove"}
+
+
 def _feed_comment(page_id: str, value: dict[str, Any]) -> PlatformItem | None:
-    if value.get("item") != "comment" or value.get("verb") not in ("add", "edited", "remove"):
+    verb = _FEED_VERBS.get(value.get("verb"))
+    if value.get("item") != "comment" or verb is None:
         return None
     author = value.get("from") or {}
     post_id = value.get("post_id")
     parent = value.get("parent_id")
-    created = _time(value.get("created_time"))
+    changed = _time(value.get("created_time"))  # the time of this change
     return PlatformItem(
         external_id=str(value["comment_id"]),
         kind="reply" if parent and parent != post_id else "comment",
         text=value.get("message") or "",
         author_name=author.get("name") or "Facebook user",
         author_external_id=author.get("id"),
-        created_at=created,
-        updated_at=created if value["verb"] == "edited" else None,
+        created_at=changed,
+        updated_at=changed if verb != "add" else None,
         parent_external_id=parent if parent and parent != post_id else None,
         thread_external_id=post_id,
         context_url=(value.get("post") or {}).get("permalink_url"),
-        is_deleted=value["verb"] == "remove",
+        is_deleted=verb == "remove",
         is_own=author.get("id") == page_id,
-        extra={"verb": value["verb"]},
+        extra={"verb": verb},
     )
 
 
-def _message(page_id: str, event: dict[str, Any]) -> PlatformItem | None:
+def _message(account_id: str, event: dict[str, Any], platform: str) -> PlatformItem | None:
+    """A Messenger or Instagram direct message (``platform`` is the payload's ``object``)."""
     message = event.get("message")
     if not isinstance(message, dict) or not message.get("mid"):
         return None  # delivery/read receipts, postbacks, reactions: nothing to answer
     sender = (event.get("sender") or {}).get("id")
     recipient = (event.get("recipient") or {}).get("id")
-    own = bool(message.get("is_echo")) or sender == page_id
+    own = bool(message.get("is_echo")) or sender == account_id
+    when = _time(event.get("timestamp"))
+    customer = recipient if own else sender
+    instagram = platform == "instagram"
     return PlatformItem(
         external_id=str(message["mid"]),
         kind="direct_message",
         text=message.get("text") or "",
-        author_name="Messenger user",
+        author_name="Instagram user" if instagram else "Messenger user",
         author_external_id=sender,
-        created_at=_time(event.get("timestamp")),
-        thread_external_id=None,
+        created_at=when,
+        updated_at=when if message.get("is_deleted") else None,
+        # Messenger's conversation id comes with the next sync; an Instagram conversation is the customer's
+        # one thread with the account, so their Instagram-scoped id names it (nothing polls Instagram DMs).
+        thread_external_id=f"dm-{customer}" if instagram and customer else None,
+        is_deleted=bool(message.get("is_deleted")),
         is_own=own,
         extra={"recipient_id": recipient} if own else {},
     )
@@ -124,7 +147,8 @@ def parse_meta_webhook(payload: dict[str, Any]) -> list[tuple[str, PlatformItem]
     for entry in payload.get("entry") or []:
         if not isinstance(entry, dict):
             continue
-        account_id = str(entry.get("id", ""))
+        # Matched against channels in SQL, which refuses NUL bytes: a broken id must not become a 500.
+        account_id = clean_text(entry.get("id"), 255)
         for change in entry.get("changes") or []:
             try:
                 field, value = change.get("field"), change.get("value") or {}
@@ -143,7 +167,7 @@ def parse_meta_webhook(payload: dict[str, Any]) -> list[tuple[str, PlatformItem]
                 results.append((account_id, item))
         for event in entry.get("messaging") or []:
             try:
-                item = _message(account_id, event) if obj == "page" else None
+                item = _message(account_id, event, obj)
             except (KeyError, TypeError, AttributeError, ValueError):
                 log.warning("meta webhook messaging event could not be read")
                 item = None

@@ -114,6 +114,7 @@ class YouTubeChannelConnector(GoogleConnector):
             text=snippet.get("textOriginal") or snippet.get("textDisplay") or "",
             author_name=snippet.get("authorDisplayName") or "YouTube user",
             author_external_id=author,
+            author_avatar_url=snippet.get("authorProfileImageUrl"),
             created_at=created,
             updated_at=updated if updated and updated != created else None,
             parent_external_id=parent,

@@ -102,16 +102,20 @@ def classify_many(
     *,
     ratings: Sequence[int | None] | None = None,
     default_language: str = "de",
+    recent_texts: Sequence[Sequence[str]] | None = None,
 ) -> list[Classification]:
     """Classify a batch (a sync page): the same results as ``classify`` for each, faster.
 
-    Language detection of the whole batch runs on every core at once (lingua's parallel API).
+    ``recent_texts`` holds, per text, its author's previous texts (newest first) for the
+    copy-paste check. Language detection of the whole batch runs on every core at once
+    (lingua's parallel API).
     """
     cleaned = [clean(t) for t in texts]
     languages = _language.detect_many_cleaned(cleaned, _lang(default_language))
     ratings = ratings if ratings is not None else [None] * len(texts)
-    return [_classify_cleaned(text, language, rating, ())
-            for text, language, rating in zip(cleaned, languages, ratings, strict=True)]
+    recent_texts = recent_texts if recent_texts is not None else [()] * len(texts)
+    return [_classify_cleaned(text, language, rating, recent)
+            for text, language, rating, recent in zip(cleaned, languages, ratings, recent_texts, strict=True)]
 
 
 def classify(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ._text import URL_RE, clean
 
@@ -117,6 +118,17 @@ def _fingerprint(text: str) -> str:
     return " ".join(_WORD_RE.findall(text.lower()))
 
 
+@lru_cache(maxsize=4096)
+def _cached_fingerprint(text: str) -> str:
+    return _fingerprint(clean(text))
+
+
+def _recent_fingerprint(text: str) -> str:
+    """Fingerprint of an earlier text. An author's recent texts are compared with each of their new
+    items, page after page, so short ones (nearly all) are fingerprinted once and remembered."""
+    return _cached_fingerprint(text) if len(text) <= 1000 else _fingerprint(clean(text))
+
+
 def _repeated_ngram(words: list[str]) -> bool:
     """True when a 2-3 word sequence repeats three times back to back, or one word four times.
 
@@ -178,7 +190,7 @@ def check_cleaned(text: str, recent_texts_by_author: Sequence[str] = ()) -> tupl
     if recent_texts_by_author:
         own = _fingerprint(text)
         # Only substantive texts count as copy-paste: "Danke!" twice is a happy customer.
-        if len(own) >= 12 and any(_fingerprint(clean(t)) == own for t in recent_texts_by_author[:50]):
+        if len(own) >= 12 and any(_recent_fingerprint(t) == own for t in recent_texts_by_author[:50]):
             add("duplicate_of_recent", 1.2)
     total = sum(reasons.values())
     return total >= SPAM_THRESHOLD, tuple(sorted(reasons))
