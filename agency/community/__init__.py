@@ -2,7 +2,28 @@
 experts and escalations, crisis plans, shitstorm detection and incidents, engagement opportunities."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from agency import wiring
+    from agency.community import jobs, templating
+    from agency.community.services import engagement
+    from agency.community.views import bp
+    from agency.inbox.signals import reply_sent
+
+    app.register_blueprint(bp)
+    templating.init_app(app)
+    reply_sent.connect(engagement.on_reply_sent, weak=False)
+    # Where the inbox shows us: beside the composer, in the thread's sidebar, across the inbox.
+    wiring.add_slot(app, "thread.composer", "community/_composer.html")
+    wiring.add_slot(app, "thread.sidebar", "community/_sidebar.html")
+    wiring.add_slot(app, "inbox.banner", "community/_banner.html")
+    wiring.add_slot(app, "inbox.side", "community/_inbox_side.html")
+    wiring.add_workspace_link(app, _l("Opportunities"), "community.opportunities", order=20)
+    wiring.add_workspace_link(app, _l("Saved replies"), "community.saved_replies_index", order=40)
+    wiring.add_workspace_link(app, _l("Tone"), "community.tone_settings", order=41)
+    wiring.add_workspace_link(app, _l("Experts"), "community.experts_index", order=42)
+    wiring.add_workspace_link(app, _l("Crisis plan"), "community.crisis_plan", order=43)
+    wiring.add_periodic(app, jobs.detect_storms, interval=300)
+    wiring.add_periodic(app, jobs.remind_experts, interval=300)

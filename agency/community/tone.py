@@ -192,7 +192,7 @@ _PLURAL_VERBS = frozenset({
     "habt", "seid", "könnt", "wollt", "müsst", "dürft", "sollt", "wisst", "werdet", "möchtet", "mögt", "hättet",
     "wärt", "wäret", "würdet", "könntet", "solltet", "müsstet", "hattet", "wart", "kommt", "geht", "macht",
     "findet", "bekommt", "erhaltet", "seht", "sagt", "gebt", "nehmt", "lest", "schreibt", "schickt", "meldet",
-    "bestellt", "braucht", "sucht", "kauft", "wartet", "probiert", "versucht", "kennt", "liebt", "mögt", "denkt",
+    "bestellt", "braucht", "sucht", "kauft", "wartet", "probiert", "versucht", "kennt", "liebt", "denkt",
     "glaubt", "meint", "fragt", "ruft", "besucht", "holt", "zahlt", "bezahlt", "nutzt", "benutzt", "teilt",
     "folgt", "schaut", "klickt", "prüft", "lasst", "bleibt", "fahrt", "lauft", "esst", "trinkt", "helft",
     "wünscht", "plant", "feiert", "spielt", "arbeitet", "wohnt", "lebt", "bringt", "erreicht", "verwendet",
@@ -239,7 +239,7 @@ _PLURAL_IMPERATIVES = frozenset({
     "fragt", "wendet", "kontaktiert", "bestellt", "wartet", "bleibt", "gönnt", "entdeckt", "vergesst",
 })
 _DATIVE_REFLEXIVE = frozenset({"holen", "gönnen", "sichern", "merken", "ansehen", "anschauen", "überlegen",
-                               "wünschen", "kaufen", "gönnen", "nehmen", "schreiben", "notieren"})
+                               "wünschen", "kaufen", "nehmen", "schreiben", "notieren"})
 _REFLEXIVE_ACC = frozenset({"melden", "wenden", "freuen", "gedulden", "informieren", "registrieren", "loggen",
                             "entscheiden", "beeilen", "erkundigen", "bedienen", "umsehen", "trauen"})
 
@@ -273,7 +273,7 @@ _KNOWN_VERBS = _MODALS | frozenset({
     "arbeiten", "wohnen", "leben", "bringen", "verwenden", "entscheiden", "bestätigen", "verpassen", "ändern",
     "abholen", "liefern", "erwarten", "beachten", "achten", "kennen", "wissen", "zurückgeben", "bewerten",
     "kommentieren", "posten", "verlinken", "markieren", "einlösen", "nachschauen", "nachsehen", "mitteilen",
-    "ausprobieren", "vorbeischauen", "bedienen", "erkundigen", "umsehen", "beeilen", "notieren", "überlegen",
+    "ausprobieren", "bedienen", "erkundigen", "umsehen", "beeilen", "notieren", "überlegen",
     "zurückmelden", "weiterhelfen", "danken",
 })
 _SIE_TO_DU = {v: k for k, v in _DU_TO_SIE.items() if k not in ("wärest", "weißt's")}
@@ -393,10 +393,10 @@ def _german_evidence(tokens: list[_Token], skip, questions: set[int]
             elif word == "Ihr":
                 ambiguous.append((tok.start, tok.end, word, tok.sentence))
             continue
-        if tok.initial and low in _PLURAL_IMPERATIVES and word[:1].isupper():
-            if nxt is None or (nxt.lower not in _SUBJECT_PRONOUNS):
-                add(i, i, INFORMAL, "imperative", None, i)
-                continue
+        if tok.initial and low in _PLURAL_IMPERATIVES and word[:1].isupper() and (
+                nxt is None or nxt.lower not in _SUBJECT_PRONOUNS):
+            add(i, i, INFORMAL, "imperative", None, i)
+            continue
         if low in _IMPERATIVES and (tok.initial or (
                 word.islower() and prev is not None and (
                     prev.lower in _IMPERATIVE_LEADS_ANY
