@@ -25,6 +25,7 @@ silently). Offsets are Python string indices (code points).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -98,26 +99,27 @@ _QUOTES = {"„": "“”\"", "“": "”\"", "»": "«", "«": "»", "‚": "�
 _BRAND_MARKS = ("®", "™")
 
 
+_OPENERS = re.compile("[" + re.escape("".join(_QUOTES)) + "]")
+_CLOSERS = {opener: re.compile("[" + re.escape(closers) + "\n]") for opener, closers in _QUOTES.items()}
+_QUOTE_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Spans of quoted text (customer words we repeat) and of e-mail style "> " quote lines."""
     spans: list[tuple[int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        closers = _QUOTES.get(text[i])
-        if closers is not None:
-            j = i + 1
-            while j < n and text[j] not in closers and text[j] != "\n":
-                j += 1
-            if j < n and text[j] in closers:
-                spans.append((i, j + 1))
-                i = j + 1
-                continue
-        i += 1
-    line_start = 0
-    for line in text.split("\n"):
-        if line.lstrip().startswith(">"):
-            spans.append((line_start, line_start + len(line)))
-        line_start += len(line) + 1
+    position = 0
+    while True:
+        opening = _OPENERS.search(text, position)
+        if opening is None:
+            break
+        start = opening.start()
+        closing = _CLOSERS[text[start]].search(text, start + 1)
+        if closing is not None and text[closing.start()] != "\n":
+            spans.append((start, closing.end()))
+            position = closing.end()
+        else:
+            position = start + 1
+    spans.extend((m.start(), m.end()) for m in _QUOTE_LINE.finditer(text))
     return spans
 
 
@@ -144,6 +146,7 @@ class _Token:
     lower: str
     initial: bool  # first word of its sentence
     sentence: int
+    index: int
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -151,8 +154,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     bounds: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group().startswith(".") and len(match.group()) == 1:
-            before = re.search(r"(\w+)$", text[start:match.start()])
+        if match.group() == ".":
+            before = _LAST_WORD.search(text, max(start, match.start() - 12), match.start())
             if before and before.group(1).lower() in _ABBREVIATIONS:
                 continue
         bounds.append((start, match.end()))
@@ -162,16 +165,43 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [b for b in bounds if text[b[0]:b[1]].strip()]
 
 
-def _tokens(text: str) -> tuple[list[_Token], list[tuple[int, int]]]:
-    sentences = _sentences(text)
-    tokens: list[_Token] = []
-    for number, (start, end) in enumerate(sentences):
-        first = True
-        for match in _WORD.finditer(text, start, end):
-            word = match.group()
-            tokens.append(_Token(match.start(), match.end(), word, word.lower(), first, number))
-            first = False
-    return tokens, sentences
+_LAST_WORD = re.compile(r"(\w+)$")
+
+
+class _Words:
+    """The words of a text; a word becomes a ``_Token`` (with its sentence) only when a rule looks at it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sentences = _sentences(text)
+        self._starts = [start for start, _end in self.sentences]
+        self.spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        self._cache: dict[int, _Token] = {}
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def sentence_of(self, position: int) -> int:
+        return max(0, bisect_right(self._starts, position) - 1)
+
+    def lower(self, i: int) -> str:
+        start, end = self.spans[i]
+        return self.text[start:end].lower()
+
+    def token(self, i: int) -> _Token:
+        found = self._cache.get(i)
+        if found is None:
+            start, end = self.spans[i]
+            sentence = self.sentence_of(start)
+            initial = i == 0 or self.sentence_of(self.spans[i - 1][0]) != sentence
+            word = self.text[start:end]
+            found = self._cache[i] = _Token(start, end, word, word.lower(), initial, sentence, i)
+        return found
+
+    def relevant(self, vocabulary: frozenset[str]) -> list[int]:
+        """Indexes of the words a rule may fire on (all other words are only ever neighbours)."""
+        text = self.text
+        return [i for i, (start, end) in enumerate(self.spans) if text[start:end].lower() in vocabulary]
 
 
 # --- German address forms ------------------------------------------------------------------
@@ -338,25 +368,33 @@ def _like(word: str, like: str) -> str:
     return word[:1].upper() + word[1:] if like[:1].isupper() else word[:1].lower() + word[1:]
 
 
-def _german_evidence(tokens: list[_Token], skip, questions: set[int]
+# Every word a German rule can fire on (the rules read the neighbours of these, nothing else).
+_GERMAN_TRIGGERS = frozenset({"du", "dich", "dir", "euch", "ihr", "sie", "ihnen", "geehrte", "geehrter",
+                              *_INFORMAL_POSSESSIVES, *(w.lower() for w in _FORMAL_POSSESSIVES),
+                              *_IMPERATIVES, *_PLURAL_IMPERATIVES})
+
+
+def _german_evidence(words: _Words, skip, questions: set[int]
                      ) -> tuple[list[Evidence], list[tuple[int, int, str, int]]]:
     evidence: list[Evidence] = []
     ambiguous: list[tuple[int, int, str, int]] = []
-    consumed: set[int] = set()  # token indexes already covered by a combined fix
-    n = len(tokens)
+    consumed: set[int] = set()  # word indexes already covered by a combined fix
+    n = len(words)
+    token = words.token
 
     def neighbour(i: int, step: int) -> _Token | None:
         j = i + step
-        if 0 <= j < n and tokens[j].sentence == tokens[i].sentence:
-            return tokens[j]
+        if 0 <= j < n and token(j).sentence == token(i).sentence:
+            return token(j)
         return None
 
     def add(i_first: int, i_last: int, form: str, reason: str, suggestion: str | None, word_index: int) -> None:
-        first, last, word = tokens[i_first], tokens[i_last], tokens[word_index]
+        first, last, word = token(i_first), token(i_last), token(word_index)
         evidence.append(Evidence(word.start, word.end, word.text, form, reason, first.start, last.end, suggestion))
         consumed.update(range(i_first, i_last + 1))
 
-    for i, tok in enumerate(tokens):
+    for i in words.relevant(_GERMAN_TRIGGERS):
+        tok = token(i)
         if i in consumed or skip(tok):
             continue
         low, word = tok.lower, tok.text
@@ -401,7 +439,8 @@ def _german_evidence(tokens: list[_Token], skip, questions: set[int]
                 word.islower() and prev is not None and (
                     prev.lower in _IMPERATIVE_LEADS_ANY
                     or (prev.lower in _IMPERATIVE_LEADS_BARE and not low.endswith("e"))))):
-            if nxt is not None and (nxt.lower in _SUBJECT_PRONOUNS or nxt.text == "Sie"):
+            # "Prüfe ich …" is a first person; "Prüfe es" still an imperative.
+            if nxt is not None and ((nxt.lower in _SUBJECT_PRONOUNS and nxt.lower != "es") or nxt.text == "Sie"):
                 continue
             if low in _NOUN_LIKE_IMPERATIVES and (nxt is None or nxt.lower not in _IMPERATIVE_CUES):
                 continue
@@ -485,9 +524,13 @@ _EN_INFORMAL_PHRASE_RE = re.compile(
     re.IGNORECASE)
 
 
-def _english_evidence(text: str, tokens: list[_Token], skip) -> list[Evidence]:
+_EN_TRIGGERS = frozenset(_EN_INFORMAL)
+
+
+def _english_evidence(text: str, words: _Words, skip) -> list[Evidence]:
     evidence = []
-    for tok in tokens:
+    for i in words.relevant(_EN_TRIGGERS):
+        tok = words.token(i)
         if skip(tok):
             continue
         if tok.lower in _EN_INFORMAL:
@@ -499,7 +542,8 @@ def _english_evidence(text: str, tokens: list[_Token], skip) -> list[Evidence]:
     for regex, table, form in ((_EN_INFORMAL_PHRASE_RE, _EN_INFORMAL_PHRASES, INFORMAL),
                                (_EN_FORMAL_RE, _EN_FORMAL_PHRASES, FORMAL)):
         for match in regex.finditer(text):
-            if any(skip(t) for t in tokens if match.start() <= t.start < match.end()):
+            first = bisect_right(words.spans, (match.start(), -1))
+            if first < len(words) and skip(words.token(first)):
                 continue
             suggestion = table[match.group(1).lower()]
             evidence.append(Evidence(match.start(), match.end(), match.group(), form, "register", match.start(),
@@ -509,36 +553,47 @@ def _english_evidence(text: str, tokens: list[_Token], skip) -> list[Evidence]:
 
 # --- analysis per sentence ------------------------------------------------------------------
 
-def _skipper(text: str, brands: Iterable[str]):
-    quoted = _quoted_spans(text)
-    branded = _brand_spans(text, brands)
+def _skipper(text: str, quoted: list[tuple[int, int]], brands: Iterable[str]):
+    """Whether a word is someone else's (quoted) or a name (a brand, a trademark): never evidence."""
+    hidden = quoted + _brand_spans(text, brands)
     marks = [m.start() for m in re.finditer("[®™]", text)]
+    if not hidden and not marks:
+        return lambda tok: False
 
     def skip(tok: _Token) -> bool:
-        if _inside(tok.start, quoted) or _inside(tok.start, branded):
+        if _inside(tok.start, hidden):
             return True
-        # "Du darfst®": the words right before a trademark sign belong to a brand.
+        # "Du darfst®": the (at most two) words right before a trademark sign belong to a brand.
         return any(0 <= mark - tok.end <= 40 and "\n" not in text[tok.end:mark]
                    and text[tok.end:mark].count(" ") <= 1 for mark in marks)
 
-    return skip, quoted
+    return skip
 
 
-def analyse_address(text: str, language: str = "de", brands: Iterable[str] = ()) -> list[SentenceVerdict]:
+def analyse_address(text: str, language: str = "de", brands: Iterable[str] = (),
+                    quoted: list[tuple[int, int]] | None = None) -> list[SentenceVerdict]:
     """Per sentence: formal, informal, mixed, ambiguous or neutral, with the words that say so."""
-    tokens, sentences = _tokens(text)
-    skip, _quoted = _skipper(text, brands)
+    words = _Words(text)
+    sentences = words.sentences
+    skip = _skipper(text, _quoted_spans(text) if quoted is None else quoted, brands)
     if language == "en":
-        found = _english_evidence(text, tokens, skip)
+        found = _english_evidence(text, words, skip)
         ambiguous: list[tuple[int, int, str, int]] = []
     else:
         questions = {number for number, (start, end) in enumerate(sentences)
                      if text[start:end].rstrip().endswith("?")}
-        found, ambiguous = _german_evidence(tokens, skip, questions)
+        found, ambiguous = _german_evidence(words, skip, questions)
+    starts = [start for start, _end in sentences]
+    per_sentence: list[list[Evidence]] = [[] for _ in sentences]
+    for ev in found:
+        per_sentence[max(0, bisect_right(starts, ev.start) - 1)].append(ev)
+    unclear_per_sentence: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
+    for a, b, word, number in ambiguous:
+        unclear_per_sentence[number].append((a, b, word))
     verdicts = []
     for number, (start, end) in enumerate(sentences):
-        own = tuple(e for e in found if start <= e.start < end)
-        unclear = tuple((a, b, w) for a, b, w, s in ambiguous if s == number)
+        own = tuple(sorted(per_sentence[number], key=lambda e: e.start))
+        unclear = tuple(unclear_per_sentence[number])
         forms = {e.form for e in own}
         if forms == {FORMAL, INFORMAL}:
             verdict = "mixed"
@@ -552,17 +607,21 @@ def analyse_address(text: str, language: str = "de", brands: Iterable[str] = ())
     return verdicts
 
 
-def _address_findings(text: str, address_form: str, language: str, brands: Iterable[str]) -> list[Finding]:
+def _address_findings(text: str, address_form: str, language: str, brands: Iterable[str],
+                      quoted: list[tuple[int, int]]) -> list[Finding]:
     wanted = _FORMS[address_form]
     findings = []
-    for sentence in analyse_address(text, language, brands):
+    messages: dict[tuple[str, str, str], str] = {}  # a reply repeats its words; translate each message once
+    for sentence in analyse_address(text, language, brands, quoted):
         if sentence.verdict not in ("formal", "informal", "mixed"):
             continue
         for ev in sentence.evidence:
             if ev.form == wanted:
                 continue
-            findings.append(Finding("address_form", ev.fix_start, ev.fix_end, _address_message(ev, wanted, language),
-                                    ev.suggestion))
+            key = (ev.word, ev.form, ev.reason)
+            if key not in messages:
+                messages[key] = _address_message(ev, wanted, language)
+            findings.append(Finding("address_form", ev.fix_start, ev.fix_end, messages[key], ev.suggestion))
     return findings
 
 
@@ -601,6 +660,7 @@ _PATTERN_CACHE: dict[str, re.Pattern[str] | None] = {}
 
 def _banned_findings(text: str, banned: Mapping[str, str | None], quoted: list[tuple[int, int]]) -> list[Finding]:
     findings = []
+    messages: dict[str, str] = {}
     for phrase, alternative in banned.items():
         pattern = _PATTERN_CACHE.get(phrase)
         if pattern is None and phrase not in _PATTERN_CACHE:
@@ -614,12 +674,14 @@ def _banned_findings(text: str, banned: Mapping[str, str | None], quoted: list[t
                 continue
             alternative = (alternative or "").strip() or None
             suggestion = _cap(alternative, match.group()) if alternative else None
-            if alternative:
-                message = _("“%(word)s” is on this workspace’s list of words to avoid; say “%(alternative)s”.",
-                            word=match.group(), alternative=alternative)
-            else:
-                message = _("“%(word)s” is on this workspace’s list of words to avoid.", word=match.group())
-            findings.append(Finding("banned_word", match.start(), match.end(), message, suggestion))
+            word = match.group()
+            if word not in messages:
+                if alternative:
+                    messages[word] = _("“%(word)s” is on this workspace’s list of words to avoid; say "
+                                       "“%(alternative)s”.", word=word, alternative=alternative)
+                else:
+                    messages[word] = _("“%(word)s” is on this workspace’s list of words to avoid.", word=word)
+            findings.append(Finding("banned_word", match.start(), match.end(), messages[word], suggestion))
     return findings
 
 
@@ -644,8 +706,10 @@ def _signature_findings(text: str, signature: str) -> list[Finding]:
     if not signature:
         return []
     body = text.rstrip()
-    plain = _TRAILING_DECORATION.sub("", body)
-    if _norm(body).endswith(_norm(signature)) or _norm(plain).endswith(_norm(signature).rstrip("!.")):
+    offset = max(0, len(body) - 400)  # a signature lives at the end; never scan a long reply for it
+    tail = body[offset:]
+    plain = _TRAILING_DECORATION.sub("", tail)
+    if _norm(tail).endswith(_norm(signature)) or _norm(plain).endswith(_norm(signature).rstrip("!.")):
         return []
     lines = body.split("\n")
     last_start = len(body) - len(lines[-1])
@@ -655,9 +719,9 @@ def _signature_findings(text: str, signature: str) -> list[Finding]:
         return [Finding("signature", start, len(body),
                         _("This is not the persona’s signature; sign with “%(signature)s”.", signature=signature),
                         signature)]
-    caret = _TRAILING_CARET.search(body)
+    caret = _TRAILING_CARET.search(tail)
     if caret:
-        start = caret.start() + 1
+        start = offset + caret.start() + 1
         return [Finding("signature", start, len(body),
                         _("This is not the persona’s signature; sign with “%(signature)s”.", signature=signature),
                         signature)]
@@ -730,13 +794,9 @@ _EN_WORDS = frozenset({
 
 def guess_language(text: str) -> str | None:
     """"de" or "en" when the function words leave no doubt, else None (fast: no models)."""
-    de = en = 0
-    for match in _WORD.finditer(text):
-        word = match.group().lower()
-        if word in _DE_WORDS:
-            de += 1
-        elif word in _EN_WORDS:
-            en += 1
+    words = _WORD.findall(text[:1500].lower())  # a hundred words or so decide it
+    de = sum(1 for word in words if word in _DE_WORDS)
+    en = sum(1 for word in words if word in _EN_WORDS)
     if de + en < 3:
         return None
     if de >= 3 and de >= 2 * en:
@@ -804,7 +864,7 @@ def check_reply(text: str, *, address_form: str, language: str = "de", banned: M
     findings: list[Finding] = []
     if text.strip():
         quoted = _quoted_spans(text)
-        findings += _address_findings(text, address_form, "en" if language == "en" else "de", brands)
+        findings += _address_findings(text, address_form, "en" if language == "en" else "de", brands, quoted)
         if banned:
             findings += _banned_findings(text, banned, quoted)
         if signature:
