@@ -71,6 +71,6 @@ def first_name(author_name: str | None) -> str | None:
     candidate = parts[0]
     if not _NAME_PART.match(candidate) or candidate.lower() in _NOT_NAMES:
         return None
-    if (candidate.isupper() and len(candidate) > 3) or candidate.islower():
+    if candidate.isupper() or candidate.islower():
         return None  # a handle ("anna_92", "anna") or shouting, not a written name
     return candidate
