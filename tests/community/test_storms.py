@@ -129,7 +129,7 @@ def test_cooldown_after_a_closed_incident(app, world, stormy):
 
 
 def test_quiet_and_new_workspaces(platform, world):
-    channel, _account = _channel(platform, world, days=21, per_day=30, waves=False)
+    _channel(platform, world, days=21, per_day=30, waves=False)
     assessment, signal = storms.detect(world.ws_a)
     assert assessment.level == "none" and signal is None
     stored = settings_services.settings_of(world.ws_a.id)
