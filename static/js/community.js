@@ -84,7 +84,7 @@
         findingsBox.appendChild(row);
       }
       if (typical && result.length > typical) {
-        findingsBox.appendChild(el("div", "cm-finding", t("typical").replace("%(n)s", typical)));
+        findingsBox.appendChild(el("div", "cm-finding", t("typical").replace("{n}", typical)));
       }
       if (!result.findings.length && !result.missing.length && textarea.value.trim()) {
         findingsBox.appendChild(el("p", "cm-ok", t("ok")));
@@ -160,7 +160,7 @@
         li.appendChild(el("span", "cm-pick-title", item.title));
         if (item.kind === "holding") li.appendChild(el("span", "badge badge-warn", t("holding")));
         if (item.shared) li.appendChild(el("span", "badge", t("shared")));
-        if (item.usage_count) li.appendChild(el("span", "badge", t("used").replace("%(n)s", item.usage_count)));
+        if (item.usage_count) li.appendChild(el("span", "badge", t("used").replace("{n}", item.usage_count)));
         li.appendChild(el("span", "cm-pick-text", item.text));
         li.addEventListener("mousedown", function (e) { e.preventDefault(); insert(item); });
         list.appendChild(li);
