@@ -7,6 +7,7 @@ from sqlalchemy import select
 from agency import db
 from agency.accounts import services
 from agency.accounts.models import Agency, Role
+from agency.community import demo as community_demo
 
 DEMO_AGENCY_SLUG = "nordlicht-social"
 DEMO_PASSWORD = "Nordlicht-Demo-2026"
@@ -107,5 +108,6 @@ def seed_demo() -> bool:
             assigned = [w.id for w in workspaces]
         services.create_user(owner, email=email, name=name, role=role, password=DEMO_PASSWORD,
                              workspace_ids=assigned)
+    community_demo.seed(owner, workspaces)
     db.session.flush()
     return True
