@@ -26,9 +26,19 @@ def _catalog(kind: str):
         return read_po(fh, locale="de") if kind == "po" else read_mo(fh)
 
 
+def _pending() -> set[str]:
+    """Messages translated in translations/pending/*.po: new strings of a branch, merged into the catalogue later."""
+    found = set()
+    for path in sorted((ROOT / "translations" / "pending").glob("*.po")):
+        with path.open("rb") as fh:
+            found |= {m.id for m in read_po(fh, locale="de") if m.id and m.string and not m.fuzzy}
+    return found
+
+
 def test_every_source_string_has_a_german_translation():
     po = _catalog("po")
-    missing = sorted(m for m in _source_messages() if not (po.get(m) and po.get(m).string))
+    pending = _pending()
+    missing = sorted(m for m in _source_messages() if not (po.get(m) and po.get(m).string) and m not in pending)
     assert not missing, f"{len(missing)} strings lack German: {missing[:20]}"
     fuzzy = sorted(m.id for m in po if m.id and m.fuzzy)
     assert not fuzzy, f"fuzzy translations: {fuzzy[:10]}"
