@@ -32,6 +32,8 @@
     var timer = null;
     var confirmed = false;
 
+    // Answers can arrive out of order while someone types: each is kept with the text it judged,
+    // and only the answer for the text in the box is ever shown.
     function check(text) {
       if (last.text === text && last.result) return Promise.resolve(last.result);
       if (pending && pending.text === text) return pending.promise;
@@ -39,10 +41,13 @@
       var promise = fetch(root.getAttribute("data-check-url"), {
         method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (result) {
-        if (result) { last = { text: text, result: result }; }
-        pending = null;
+        if (result) {
+          result.text = text;
+          if (textarea.value === text) last = { text: text, result: result };
+        }
+        if (pending && pending.text === text) pending = null;
         return result;
-      }).catch(function () { pending = null; return null; });
+      }).catch(function () { if (pending && pending.text === text) pending = null; return null; });
       pending = { text: text, promise: promise };
       return promise;
     }
@@ -56,8 +61,8 @@
     }
 
     function render(result) {
+      if (!result || result.text !== textarea.value) return;  // judged an older text: a newer answer follows
       findingsBox.textContent = "";
-      if (!result || textarea.value !== last.text) return;
       result.findings.forEach(function (f) {
         var row = el("div", "cm-finding" + (f.blocking ? " blocking" : ""));
         row.setAttribute("data-cm-finding", f.code);

@@ -225,3 +225,12 @@ def test_dashboard_links_and_german_pages(client, world, guide_a):
     for path in ("settings/tone", "saved-replies", "experts", "crisis", "opportunities"):
         response = client.get(f"/w/{world.ws_a.slug}/{path}", headers={"Accept-Language": "de"})
         assert response.status_code == 200, path
+
+
+def test_address_rules_follow_the_reply_language(client, world, guide_a, make_interaction, channel_a):
+    """A German reply to an English comment is still held to Sie (and told it is not in English)."""
+    interaction = make_interaction(world.ws_a, text="Do you ship to Austria?", channel=channel_a, language="en")
+    login(client, world.cm_a)
+    data = _post(client, f"/w/{world.ws_a.slug}/inbox/{interaction.id}/tone-check",
+                 {"text": "Hallo, kannst du uns kurz schreiben, wohin es gehen soll? ^Lena"}).get_json()
+    assert {f["code"] for f in data["findings"]} == {"address_form", "language"}

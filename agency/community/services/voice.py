@@ -148,5 +148,14 @@ def checker_options(workspace: Workspace, guide: ToneGuide | None, *, interactio
 
 
 def check(workspace: Workspace, guide: ToneGuide | None, text: str, **options: Any) -> list[tone.Finding]:
-    """Run the checker on ``text`` with the workspace's settings."""
-    return tone.check_reply(text, **checker_options(workspace, guide, **options))
+    """Run the checker on ``text`` with the workspace's settings.
+
+    The address rules follow the language the reply is written in (a German reply to an English
+    comment still must not say "du" in a Sie-workspace); the language finding compares it with
+    the customer's.
+    """
+    arguments = checker_options(workspace, guide, **options)
+    written_in = tone.guess_language(text)
+    if written_in is not None:
+        arguments["language"] = written_in
+    return tone.check_reply(text, **arguments)
