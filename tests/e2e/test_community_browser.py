@@ -161,3 +161,70 @@ def test_community_journey(browser, live_server, community_world):
     assert "Nein, nur die Baujahre 2021 und 2022 sind betroffen." in cm.inner_text(".notes")
     assert "answered" in cm.inner_text(".cm-side-experts")
     screenshot(cm, "community-answer-in-thread")
+
+
+@pytest.fixture
+def crisis_world(_app):
+    """A committed agency whose workspace is in a crisis, with a plan, experts and saved replies (the demo's)."""
+    from agency.accounts.models import Agency
+    from agency.community import demo
+    from agency.community.services import crisis
+    from tests.conftest import make_agency, make_user, make_workspace
+
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
+        agency = make_agency("Krisen Agentur")
+        ws = make_workspace(agency, "Bäckerei Sonnenschein", slug="baeckerei-sonnenschein", address_form="du")
+        owner = make_user(agency, "owner", name="Olga Owner")
+        client = make_user(agency, "client", workspaces=[ws], name="Clara Kundin")
+        demo.seed(owner, [ws, make_workspace(agency, "Radhaus", slug="radhaus-mueller"),
+                          make_workspace(agency, "Cloudwerk", slug="cloudwerk", locale="en")])
+        incident = crisis.open_incident(ws, title="Shitstorm-Alarm: Bäckerei Sonnenschein",
+                                        explanation="87 negative in the last hour, usually 9 at this hour → 9.7×.")
+        crisis.set_step(owner, incident, 0, True)
+        crisis.add_note(owner, incident, "Holding Statement ist freigegeben.")
+        db.session.commit()
+        info = {"agency_id": agency.id, "slug": ws.slug, "owner": owner.email, "client": client.email,
+                "incident": incident.id}
+        db.session.remove()
+    yield info
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
+        db.session.delete(db.session.get(Agency, info["agency_id"]))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_community_pages_in_the_browser(browser, live_server, crisis_world):
+    """Every community page renders in Chromium under the strict CSP (no violations), in German too."""
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE").new_page()
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    _login(page, live_server, crisis_world["owner"])
+    slug = crisis_world["slug"]
+    for path, name, expected in [
+        (f"/w/{slug}/inbox/", "community-inbox-banner", "Shitstorm-Alarm"),
+        (f"/w/{slug}/incidents/{crisis_world['incident']}", "community-incident", "Holding Statement ist freigegeben."),
+        (f"/w/{slug}/crisis", "community-crisis-plan", "Lage sichten"),
+        (f"/w/{slug}/settings/tone", "community-tone", "Lena"),
+        (f"/w/{slug}/saved-replies", "community-saved-replies", "Öffnungszeiten"),
+        (f"/w/{slug}/experts", "community-experts", "Petra Sonnenschein"),
+        (f"/w/{slug}/opportunities", "community-opportunities", ""),
+    ]:
+        page.goto(f"{live_server}{path}")
+        assert expected in page.inner_text("main"), path
+        screenshot(page, name)
+    page.goto(f"{live_server}/w/{slug}/inbox/")
+    assert page.locator("[data-crisis-banner]").count() == 1
+    assert violations == []
+    portal = browser.new_context(viewport={"width": 1200, "height": 900}, locale="de-DE").new_page()
+    _login_client(portal, live_server, crisis_world["client"])
+    portal.goto(f"{live_server}/portal/crisis-plan")
+    assert "Petra Sonnenschein" in portal.inner_text("main") and portal.locator("main form").count() == 0
+    screenshot(portal, "community-portal-crisis-plan")
+
+
+def _login_client(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
