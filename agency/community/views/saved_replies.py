@@ -12,7 +12,7 @@ from agency.accounts.views.helpers import apply_validation_error, client_ip, per
 from agency.community import placeholders
 from agency.community.forms import SavedReplyForm
 from agency.community.models import SavedReply
-from agency.community.services import saved_replies, voice
+from agency.community.services import saved_replies
 from agency.community.views import bp
 from agency.community.views.helpers import comma_list, may_manage, scoped
 from agency.errors import ValidationError
@@ -121,7 +121,3 @@ def saved_reply_used(workspace: str, saved_reply_id: int):
         return jsonify(error={"code": "csrf", "message": _("The form has expired. Please reload the page."),
                               "fields": {}}), 400
     return jsonify(id=reply.id, usage_count=saved_replies.record_use(reply))
-
-
-def guide_signature(ws) -> str:
-    return voice.signature_of(voice.guide_of(ws.id))
