@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.community import jobs, templating
-    from agency.community.services import engagement
+    from agency.community.services import engagement, voice
     from agency.community.views import bp
     from agency.inbox.signals import reply_sent
 
     app.register_blueprint(bp)
     templating.init_app(app)
     reply_sent.connect(engagement.on_reply_sent, weak=False)
+    reply_sent.connect(voice.on_reply_sent, weak=False)  # the checker's verdict on every reply that went out
     # Where the inbox shows us: beside the composer, in the thread's sidebar, across the inbox.
     wiring.add_slot(app, "thread.composer", "community/_composer.html")
     wiring.add_slot(app, "thread.sidebar", "community/_sidebar.html")

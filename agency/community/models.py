@@ -285,3 +285,22 @@ class ProactiveReply(db.WorkspaceMixin, db.Base):
     reply_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(16))  # "positive" | "follow_up"
     sent_at: Mapped[datetime]
+
+
+class ReplyCheck(db.WorkspaceMixin, db.Base):
+    """The checker's verdict on a reply that went out (checked on sending; warnings never stop a reply).
+
+    ``findings``: [{"code", "excerpt", "suggestion"}] — what the account manager sees on the tone page.
+    """
+
+    __tablename__ = "reply_checks"
+    __table_args__ = (
+        UniqueConstraint("reply_id", name="uq_reply_checks_reply_id"),
+        Index("ix_reply_checks_month", "workspace_id", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reply_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="CASCADE"))
+    remarks: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    findings: Mapped[list[Any]] = mapped_column(default=list, server_default=sql("'[]'::jsonb"))
+    checked_at: Mapped[datetime]

@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ('tone_guides', 'community_settings', 'saved_replies', 'experts', 'escalations', 'crisis_plans',
-          'crisis_incidents', 'incident_events', 'storm_signals', 'proactive_replies')
+          'crisis_incidents', 'incident_events', 'storm_signals', 'proactive_replies', 'reply_checks')
 JSONB = postgresql.JSONB(astext_type=sa.Text())
 NOW = sa.text('now()')
 
@@ -275,6 +275,22 @@ def upgrade() -> None:
     )
     _tenant_indexes('proactive_replies')
     op.create_index('ix_proactive_replies_month', 'proactive_replies', ['workspace_id', 'sent_at'], unique=False)
+
+    op.create_table(
+        'reply_checks',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('reply_id', sa.BigInteger(), nullable=False),
+        sa.Column('remarks', sa.SmallInteger(), server_default='0', nullable=False),
+        sa.Column('findings', JSONB, server_default=sa.text("'[]'::jsonb"), nullable=False),
+        sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
+        *_tenant('reply_checks'),
+        sa.ForeignKeyConstraint(['reply_id'], ['replies.id'], name=op.f('fk_reply_checks_reply_id_replies'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_checks')),
+        sa.UniqueConstraint('reply_id', name='uq_reply_checks_reply_id'),
+    )
+    _tenant_indexes('reply_checks')
+    op.create_index('ix_reply_checks_month', 'reply_checks', ['workspace_id', 'checked_at'], unique=False)
 
     for table in TABLES:
         for statement in rls.enable_statements(table):

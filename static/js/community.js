@@ -30,7 +30,6 @@
     var last = { text: null, result: null };
     var pending = null;
     var timer = null;
-    var confirmed = false;
 
     // Answers can arrive out of order while someone types: each is kept with the text it judged,
     // and only the answer for the text in the box is ever shown.
@@ -98,7 +97,6 @@
 
     function schedule(delay) {
       window.clearTimeout(timer);
-      confirmed = false;
       timer = window.setTimeout(function () {
         var text = textarea.value;
         if (!text.trim()) { findingsBox.textContent = ""; return; }
@@ -108,28 +106,15 @@
 
     textarea.addEventListener("input", function () { schedule(350); });
 
+    // On sending: remarks never hold a reply back (they were shown while typing, and the server
+    // keeps the checker's verdict on every reply that goes out); only a hard platform limit does.
     form.addEventListener("submit", function (event) {
-      if (confirmed || !textarea.value.trim()) return;
-      event.preventDefault();
-      var text = textarea.value;
-      check(text).then(function (result) {
-        render(result);
-        if (!result) { confirmed = true; form.submit(); return; }
-        if (result.blocking) {
-          findingsBox.insertBefore(el("div", "cm-confirm", t("blocked")), findingsBox.firstChild);
-          return;
-        }
-        if (!result.findings.length && !result.missing.length) { confirmed = true; form.submit(); return; }
-        var box = el("div", "cm-confirm");
-        box.setAttribute("data-cm-confirm", "");
-        box.appendChild(el("span", "", t("confirm")));
-        var go = el("button", "btn btn-primary", t("send-anyway"));
-        go.type = "button";
-        go.addEventListener("click", function () { confirmed = true; form.submit(); });
-        box.appendChild(go);
-        findingsBox.insertBefore(box, findingsBox.firstChild);
-        go.focus();
-      });
+      var known = last.text === textarea.value ? last.result : null;
+      if (known && known.blocking) {
+        event.preventDefault();
+        render(known);
+        findingsBox.insertBefore(el("div", "cm-confirm", t("blocked")), findingsBox.firstChild);
+      }
     });
 
     setupPicker(root, textarea, csrf, t);

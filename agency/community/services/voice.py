@@ -6,13 +6,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from agency import audit, db
 from agency.accounts.models import ADDRESS_FORMS, User, Workspace
 from agency.community import tone
 from agency.community.inputs import clean_text
 from agency.community.markup import MAX_MARKDOWN
-from agency.community.models import EMOJI_POLICIES, ToneGuide
+from agency.community.models import EMOJI_POLICIES, ReplyCheck, ToneGuide
 from agency.errors import ValidationError
 
 MAX_BANNED = 200
@@ -159,3 +160,29 @@ def check(workspace: Workspace, guide: ToneGuide | None, text: str, **options: A
     if written_in is not None:
         arguments["language"] = written_in
     return tone.check_reply(text, **arguments)
+
+
+def on_reply_sent(interaction, reply=None, **_kwargs) -> None:
+    """Signal handler (same transaction as the sent reply): keep the checker's verdict on what went out."""
+    if reply is None or reply.status != "sent":
+        return
+    workspace = db.session.get(Workspace, interaction.workspace_id)
+    findings = check(workspace, guide_of(workspace.id), reply.text or "", interaction_language=interaction.language)
+    rows = [{"code": f.code, "excerpt": (reply.text or "")[f.start:f.end][:120], "suggestion": f.suggestion}
+            for f in findings]
+    db.session.execute(insert(ReplyCheck).values(
+        agency_id=interaction.agency_id, workspace_id=interaction.workspace_id, reply_id=reply.id,
+        remarks=len(rows), findings=rows, checked_at=reply.sent_at or db.utcnow())
+        .on_conflict_do_nothing(constraint="uq_reply_checks_reply_id"))
+
+
+def sent_reply_summary(workspace_id: int, since) -> dict[str, Any]:
+    """How the replies sent since ``since`` sounded: how many, how many with remarks, which remarks."""
+    rows = db.session.execute(select(ReplyCheck.remarks, ReplyCheck.findings).where(
+        ReplyCheck.workspace_id == workspace_id, ReplyCheck.checked_at >= since)).all()
+    codes: dict[str, int] = {}
+    for _remarks, findings in rows:
+        for finding in findings or []:
+            codes[finding.get("code", "")] = codes.get(finding.get("code", ""), 0) + 1
+    return {"sent": len(rows), "with_remarks": sum(1 for remarks, _f in rows if remarks),
+            "codes": dict(sorted(codes.items(), key=lambda item: -item[1]))}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from agency import db
 from agency.accounts.tenancy import workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, client_ip, permission_required
 from agency.community.forms import EMOJI_LABELS, ToneForm
@@ -16,11 +20,16 @@ from agency.community.views import bp
 from agency.community.views.helpers import lines, may_manage, require_manage
 from agency.errors import ValidationError
 
+CODE_LABELS = {"address_form": _l("address form"), "banned_word": _l("words to avoid"), "signature": _l("signature"),
+               "length": _l("length"), "emoji": _l("emoji"), "language": _l("language")}
+
 
 def _page(ws, form, guide, status=200):
+    sent = voice.sent_reply_summary(ws.id, db.utcnow() - timedelta(days=30))
     return render_template("community/tone.html", workspace=ws, form=form, guide=guide,
                            signature=voice.signature_of(guide), guide_html=render_markdown(guide.guide_markdown),
-                           can_edit=may_manage(), emoji_labels=EMOJI_LABELS, placeholders=PLACEHOLDERS), status
+                           can_edit=may_manage(), emoji_labels=EMOJI_LABELS, placeholders=PLACEHOLDERS, sent=sent,
+                           code_labels=CODE_LABELS), status
 
 
 @bp.route("/w/<workspace>/settings/tone", methods=["GET", "POST"])
