@@ -105,7 +105,7 @@ class Explanation:
         parts = [_("%(n)s negative in the last hour, usually %(usual)s at this hour → %(ratio)s×.",
                    n=format_decimal(s.get("negative", 0)), usual=usual,
                    ratio=format_decimal(round(s.get("ratio", 0.0), 1)))]
-        if s.get("fresh_posts"):
+        if s.get("fresh_posts") and s.get("expected_from_posts", 0.0) >= 0.5:  # only when the waves matter
             parts.append(_("(%(posts)s new posts of the client usually draw %(count)s of them.)",
                            posts=format_decimal(s["fresh_posts"]),
                            count=format_decimal(round(s.get("expected_from_posts", 0.0), 1))))
@@ -127,7 +127,9 @@ def detect(workspace: Workspace, now: datetime | None = None) -> tuple[detection
     """Judge the workspace's last hour, remember the verdict, and act on a warning or an alarm."""
     now = now or db.utcnow()
     settings = effective_settings(workspace)
-    end = detection.bucket_of(now.timestamp())
+    # The hour up to now, including the bucket still running: a storm shows as soon as it starts. The
+    # baseline's hours are complete, so the comparison errs on the quiet side by at most five minutes.
+    end = detection.bucket_of(now.timestamp()) + 1
     until = datetime.fromtimestamp(end * detection.BUCKET_SECONDS, tz=now.tzinfo)
     series = load_series(workspace.id, list(settings.crisis_keywords or []), until - HISTORY, until)
     assessment = detection.assess(series, end)
