@@ -167,3 +167,32 @@ def test_detection_job_works_agency_by_agency(app, world, stormy):
     db.session.commit()
     counts = detect_storms.run_inline()
     assert counts["workspaces"] >= 1 and counts["alarms"] == 1 and counts["failed"] == 0
+
+
+def test_the_sandbox_storm_endpoint(platform):
+    account_id = unique_account("endpoint")
+    platform.add_account("facebook_page", account_id, name="Sturm", history_days=1, per_day=1)
+    url = f"{platform.url}/_sandbox/storm"
+    for bad in ({"account_id": account_id, "count": 0}, {"account_id": account_id, "count": 10, "mood": "angry"},
+                {"account_id": account_id, "count": "x"}, {"account_id": account_id, "minutes": 99999}):
+        assert platform.http.post(url, json=bad, timeout=10).status_code == 400, bad
+    assert platform.http.post(url, json={"account_id": "nobody"}, timeout=10).status_code == 404
+    posted = platform.admin("POST", "storm", account_id=account_id, count=30, minutes=60,
+                            start=time.time() + 3600)  # an hour ahead: nothing visible yet
+    assert posted["posted"] == 30 and posted["first"] > time.time()
+    records = platform.state.records(platform.state.accounts[account_id])
+    assert len(records) == 30 and all(r["kind"] == "comment" and r["ts"] > time.time() for r in records)
+
+
+def test_the_explanation_in_english_and_german(app):
+    from flask_babel import force_locale
+
+    stats = {"negative": 87, "expected_negative": 8.97, "ratio": 9.7, "total": 100, "keyword": 31, "fresh_posts": 2,
+             "expected_from_posts": 3.4, "reasons": ["persisted", "negative_share", "keywords"]}
+    with force_locale("en"):
+        text = str(storms.Explanation(stats, ["boykott"]))
+    assert text.startswith("87 negative in the last hour, usually 9 at this hour → 9.7×.")
+    assert "(2 new posts of the client usually draw 3.4 of them.)" in text
+    assert "It has lasted two hours." in text and "87%" in text and "“boykott”" in text
+    with force_locale("de"):
+        assert "9,7×" in str(storms.Explanation(stats))  # numbers in the reader's format
