@@ -73,7 +73,7 @@ class BoundedIntConverter(IntegerConverter):
 class SafeStringConverter(UnicodeConverter):
     """The default path segment, refusing NUL (404) and overlong segments."""
 
-    def __init__(self, map: Any, minlength: int = 1, maxlength: int | None = 200, length: int | None = None) -> None:
+    def __init__(self, map: Any, minlength: int = 1, maxlength: int | None = 1024, length: int | None = None) -> None:
         super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
 
     def to_python(self, value: str) -> str:

@@ -191,6 +191,76 @@ def fan_post() -> Response:
     return redirect(url_for(".fan_page", posted=record["id"]))  # type: ignore[return-value]
 
 
+#: What a shitstorm says (German and English), on top of the ordinary complaints.
+STORM_TEXTS = {
+    "de": ["Nie wieder kaufe ich bei euch!", "Skandal, wie ihr mit euren Kunden umgeht.", "Boykott! Teilt das!",
+           "Was für eine Frechheit. Ich bin fassungslos.", "Absolute Abzocke, schämt euch."],
+    "en": ["Never buying from you again!", "Boycott this brand, share it!", "What a scandal, shame on you.",
+           "Disgusting. Unfollowed."],
+}
+
+
+def inject_storm(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Post ``count`` comments over ``minutes`` from ``start`` (unix time, default now): "negative" is a
+    shitstorm, "mixed" ordinary fans (a post's wave with ``wave`` set: most of it in the first hour).
+    Comments timed in the future appear as the clock reaches them. Raises ValueError on bad input."""
+    import math
+    import random
+
+    from agency.sandbox import content
+
+    st = state()
+    count, minutes = int(body.get("count", 80)), float(body.get("minutes", 60))
+    if not 1 <= count <= 5000 or not 1 <= minutes <= 7 * 24 * 60:
+        raise ValueError("count must be 1..5000 and minutes 1..10080")
+    mood = body.get("mood", "negative")
+    if mood not in ("negative", "mixed"):
+        raise ValueError("mood must be negative or mixed")
+    if "comment" not in FAN_KINDS[account.platform]:
+        raise ValueError(f"{account.platform} has no comments")
+    start = float(body["start"]) if body.get("start") not in (None, "") else st.now()
+    rng = random.Random(str(body.get("seed", f"{account.account_id}-{start}-{count}")))
+    wave = str(body.get("wave", "")).lower() in ("1", "true", "yes")
+    times = []
+    for _ in range(count):
+        if wave:  # exponential decay: about 63 % in the first hour
+            offset = min(-math.log(1 - rng.random() * (1 - math.exp(-minutes / 60))) * 60, minutes)
+        else:
+            offset = rng.random() * minutes
+        times.append(start + offset * 60)
+    with st.lock:
+        for ts in sorted(times):
+            lang = "de" if rng.random() < 0.6 else "en"
+            if mood == "negative":
+                text = rng.choice(STORM_TEXTS[lang] + content.TEXTS[lang]["complaint"])
+            else:
+                text, lang, _category = content.fan_text(rng)
+            st.counter += 1
+            index = rng.randrange(100_000)
+            author = f"UCfan9{st.counter:05d}" if account.platform == "youtube_channel" else str(800_000_000 + index)
+            st.add_record(account, kind="comment", text=text, author_id=author, author_name=content.person(index),
+                          container=day_of(ts), ts=ts, updated_ts=ts, lang=lang)
+    return {"account_id": account.account_id, "posted": count, "first": min(times), "last": max(times)}
+
+
+@bp.post("/storm")
+def storm() -> Response:
+    """Inject a shitstorm (or a wave of ordinary comments): {account_id, count, minutes, mood?, start?, wave?}."""
+    body = _body()
+    account = _account(body.get("account_id"))
+    if account is None:
+        return bad("unknown account_id", 404)
+    try:
+        result = inject_storm(account, body)
+    except (ValueError, TypeError) as exc:
+        if request.is_json:
+            return bad(str(exc))
+        return redirect(url_for(".fan_page", error=str(exc)))  # type: ignore[return-value]
+    if request.is_json:
+        return jsonify(result), 201  # type: ignore[return-value]
+    return redirect(url_for(".fan_page", posted=f"{result['posted']} storm comments"))  # type: ignore[return-value]
+
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sandbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}
@@ -220,6 +290,13 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 <label>Reply to comment id (replies) <input name="parent_id"></label>
 <label>Conversation id (optional, DMs) <input name="conversation_id"></label>
 <button type="submit">Post</button></form>
+<h2>Inject a shitstorm</h2>
+<form method="post" action="{{ url_for('.storm') }}">
+<label>Account <select name="account_id">{% for a in accounts %}
+<option value="{{ a.account_id }}">{{ a.name }} ({{ a.platform }})</option>{% endfor %}</select></label>
+<label>Negative comments <input name="count" type="number" value="80" min="1" max="5000"></label>
+<label>Over minutes <input name="minutes" type="number" value="20" min="1" max="10080"></label>
+<button type="submit">Start the storm</button></form>
 </body></html>"""
 
 

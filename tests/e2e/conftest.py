@@ -46,6 +46,16 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_pages_after_each_test(request):
+    """A page left open keeps polling the live server (presence, reply status); its requests would run on
+    the next test's database connection. Every test's browser contexts close when it ends."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(_app):
     server = make_server("127.0.0.1", 0, _app, threaded=True)
