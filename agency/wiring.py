@@ -27,6 +27,14 @@ from flask import Flask, current_app
 #: The functions packages may provide to lower ones, with what each answers.
 PROVIDERS: dict[str, str] = {
     "channel_item_counts": "channel_item_counts(workspace_id) -> {channel_id: number of interactions}",
+    # Read by reports and the portal (faces above), provided by the packages that own the data. A face may
+    # also import the owner directly; providers let a page work before the owner is installed.
+    "invoiced_amount": "invoiced_amount(workspace_id, year, month) -> (cents, currency) invoiced for that month",
+    "portal_invoices": "portal_invoices(workspace_id) -> invoices a client user sees: [{number, issued_on, "
+                       "total_cents, currency, state, pdf_url, xml_url, pay_url}]",
+    "moderation_counts": "moderation_counts(workspace_id, start, end) -> {action: count} of moderation done on the "
+                         "platforms between two aware datetimes (hidden, deleted, ...)",
+    "client_approvals": "client_approvals(workspace_id, user) -> replies waiting for this client user's approval",
 }
 
 
