@@ -8,6 +8,10 @@
 - ``safe_next`` accepts only a same-origin path as a redirect target, after normalising the tricks
   browsers forgive (tabs, newlines, backslashes, percent-encoding).
 - ``install_proxy_fix`` trusts ``X-Forwarded-*`` only from as many proxies as the settings name.
+- ``isolate_bidi`` is every template's output filter (Jinja ``finalize``): no printed string carries a
+  bidi override or an unclosed embedding or isolate, so a stranger's name or text cannot reverse or
+  reorder what follows it on the page (ingest already cleans platform text; this also covers rows from
+  any other source, e-mails and PDFs rendered from the same templates).
 """
 
 from __future__ import annotations
@@ -82,9 +86,27 @@ class SafeStringConverter(UnicodeConverter):
         return value
 
 
+def isolate_bidi(value: Any) -> Any:
+    """A template value without bidi overrides and with balanced embeddings/isolates.
+
+    Markup too (a translated phrase with a stranger's name interpolated is Markup): HTML syntax never
+    uses these characters, so removing or closing them inside markup changes no tag.
+    """
+    if isinstance(value, str) and not value.isprintable():
+        from markupsafe import Markup
+
+        from agency.textsafety import balance_bidi
+
+        cleaned = balance_bidi(str(value))
+        # Already markup: only bidi characters were removed or closed, no markup was added.
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned  # noqa: S704
+    return value
+
+
 def install(app: Flask) -> None:
-    """Use the hardened request class and URL converters (call before blueprints are registered)."""
+    """Use the hardened request class, URL converters and template output filter (before blueprints)."""
     app.request_class = AgencyRequest
+    app.jinja_env.finalize = isolate_bidi
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["default"] = SafeStringConverter
     app.url_map.converters["string"] = SafeStringConverter

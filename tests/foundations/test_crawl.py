@@ -108,8 +108,10 @@ def crawl_world(_app):
         }
         for n, ws in enumerate((ws1, ws2, ws_b)):
             for k in range(3):
+                # One author per workspace writes with a bidi override (as if stored around ingest's cleaning).
+                author = f"Fan {n}{k}" if k else f"Fan \u202e{n}{k}gnp.exe"
                 row = Interaction(agency_id=ws.agency_id, workspace_id=ws.id, platform="facebook_page",
-                                  external_id=f"crawl-{ws.id}-{k}", kind="comment", author_name=f"Fan {n}{k}",
+                                  external_id=f"crawl-{ws.id}-{k}", kind="comment", author_name=author,
                                   text=f"{SECRET} {ws.name} Frage {k}?", platform_created_at=db.utcnow())
                 db.session.add(row)
                 db.session.flush()
@@ -173,10 +175,12 @@ def crawl(http: requests.Session, base: str) -> tuple[dict[str, int], dict[str, 
 @pytest.mark.parametrize("role", ["owner", "account_manager", "community_manager", "client"])
 def test_every_page_of_every_role_answers(server, crawl_world, role):
     http = _login(server, crawl_world["emails"][role])
-    seen, _bodies, _forms = crawl(http, server)
+    seen, bodies, _forms = crawl(http, server)
     assert len(seen) >= (3 if role == "client" else 10)
     broken = {path: status for path, status in seen.items() if status >= 400}
     assert broken == {}
+    spoofable = [path for path, body in bodies.items() if "\u202e" in body or "\u202d" in body]
+    assert spoofable == []  # no page prints a bidi override, whatever a row holds
 
 
 def test_another_agency_sees_nothing_of_a_crawl(server, crawl_world):

@@ -304,3 +304,43 @@ def test_invitation_links_without_public_url_are_paths_in_mails(app, world):
     with app.test_request_context("/", headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"}):
         link = invite_url(world.cm_a)
     assert link.startswith("/invite/")
+
+
+# --- bidirectional text ----------------------------------------------------------------------------
+
+RLO_NAME = "Eve \u202egnp.exe"
+RLO_TEXT = "Click \u202etxt.lufmrah\u202c now \u2067isolated"
+
+
+def test_no_page_prints_a_bidi_override_whatever_the_row_holds(app, world, client):
+    """Rows written around ingest (an import, an old version) still cannot spoof what staff read."""
+    from agency.inbox.models import Interaction
+
+    row = Interaction(agency_id=world.agency_a.id, workspace_id=world.ws_a.id, platform="facebook_page",
+                      external_id="bidi-1", kind="comment", author_name=RLO_NAME, text=RLO_TEXT,
+                      platform_created_at=db.utcnow(), status="new")
+    db.session.add(row)
+    db.session.flush()
+    login(client, world.owner_a)
+    pages = [f"/w/{world.ws_a.slug}/inbox/", "/inbox/", f"/w/{world.ws_a.slug}/inbox/{row.id}", "/sla", "/"]
+    seen_name = False
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert "\u202e" not in html and "\u202d" not in html, path
+        # An isolate opened in the text is closed again before the page goes on.
+        assert html.count("\u2067") == html.count("\u2069"), path
+        seen_name = seen_name or "gnp.exe" in html
+    assert seen_name  # the name is shown, only without the override
+
+
+def test_isolate_bidi_leaves_markup_and_plain_text_alone():
+    from markupsafe import Markup
+
+    from agency.web import isolate_bidi
+
+    assert isolate_bidi("Grüße 👋") == "Grüße 👋"
+    assert isolate_bidi(Markup("<b>Eve \u202egnp.exe</b>")) == Markup("<b>Eve gnp.exe</b>")
+    assert isinstance(isolate_bidi(Markup("<b>\u202e</b>")), Markup)
+    assert isolate_bidi(RLO_NAME) == "Eve gnp.exe"
+    assert isolate_bidi("שלום עולם") == "שלום עולם"
+    assert isolate_bidi(42) == 42
