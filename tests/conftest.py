@@ -18,6 +18,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -191,7 +192,10 @@ def app(_app) -> Iterator:
     ctx = _app.app_context()
     ctx.push()
     try:
-        yield _app
+        # Outside a request (services, jobs) the product speaks German; tests read English, like their
+        # requests do (tests that check German switch with force_locale or an Accept-Language header).
+        with force_locale("en"):
+            yield _app
     finally:
         ctx.pop()
         db.session.remove()

@@ -156,7 +156,7 @@ def test_warning_notifies_the_team_once(app, world, make_interaction):
     rows = db.session.scalars(select(Notification).where(Notification.kind == "community.storm_warning")).all()
     recipients = {n.user_id for n in rows}
     assert recipients >= {world.owner_a.id, world.cm_a.id} and len(rows) == len(recipients)
-    assert "30 negative in the last hour" in rows[0].body
+    assert "30 negative in der letzten Stunde" in rows[0].body  # in the recipients' (the workspace's) German
     duplicate = storms._record(ws, settings, warning, now, now, "30 negative")
     assert duplicate is None  # the same hour is judged once
 

@@ -179,7 +179,8 @@ def test_incident_by_hand_checklist_notes_and_closing(client, world):
     assert _post(client, f"{base}/step", {"step": "1", "done": "1"}).status_code == 302
     assert _post(client, f"{base}/note", {"text": "Presse hat angerufen."}).status_code == 302
     page = client.get(base).get_data(as_text=True)
-    assert "1 of 2 done" in page and "Presse hat angerufen." in page and "Alerted" in page
+    # The timeline records what was sent in the workspace's language (German here).
+    assert "1 of 2 done" in page and "Presse hat angerufen." in page and "alarmiert" in page
     assert _post(client, f"{base}/close", {"summary": "Rückruf erklärt, Stimmung beruhigt."}).status_code == 302
     db.session.expire_all()
     closed = db.session.get(CrisisIncident, incident.id)

@@ -21,9 +21,12 @@ def oauth_world(_app, _session_sandbox):
     _app.config["AGENCY"] = original.with_overrides(
         meta_graph_base=sandbox.graph_base, meta_app_id="test-app",
         meta_dialog_base=f"{sandbox.url}/facebook/v26.0/dialog/oauth")
-    page_account = sandbox.add_account("facebook_page", unique_account(), name="Browser OAuth Page",
+    # The sandbox's login manages every account it holds (other tests' too): the names must be unique.
+    suffix = unique_account()
+    page_account = sandbox.add_account("facebook_page", unique_account(), name=f"Browser OAuth Page {suffix}",
                                        history_days=1, per_day=2)
-    taken = sandbox.add_account("facebook_page", unique_account(), name="Page Elsewhere", history_days=1, per_day=2)
+    taken = sandbox.add_account("facebook_page", unique_account(), name=f"Page Elsewhere {suffix}",
+                                history_days=1, per_day=2)
     with _app.app_context(), db.system_scope("test: committed fixtures"):
         agency = make_agency("OAuth Agentur")
         ws = make_workspace(agency, "OAuth Kunde")
@@ -32,7 +35,7 @@ def oauth_world(_app, _session_sandbox):
                      access_token=taken["token"], status="paused")
         db.session.commit()
         info = {"agency_id": agency.id, "slug": ws.slug, "workspace_id": ws.id, "owner": owner.email,
-                "account_id": page_account["account_id"]}
+                "account_id": page_account["account_id"], "suffix": suffix}
         db.session.remove()
     try:
         yield info
@@ -62,13 +65,13 @@ def test_connect_with_a_login_reaches_the_consent_page_and_comes_back(page, live
     screenshot(page, "channels-oauth-consent")
     page.click("button[value=allow]")
     page.wait_for_url(f"{live_server}/channels/oauth/callback**", timeout=30000)
-    taken = page.locator("option", has_text="Page Elsewhere")
+    taken = page.locator("option", has_text=f"Page Elsewhere {oauth_world['suffix']}")
     assert "(already connected to Anderer Kunde)" in taken.inner_text() and taken.is_disabled()
     screenshot(page, "channels-oauth-picker")
-    page.select_option("select[name=account]", label="Facebook Page: Browser OAuth Page")
+    page.select_option("select[name=account]", label=f"Facebook Page: Browser OAuth Page {oauth_world['suffix']}")
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/w/{oauth_world['slug']}/channels/", timeout=30000)
-    assert "Browser OAuth Page" in page.inner_text("table")
+    assert f"Browser OAuth Page {oauth_world['suffix']}" in page.inner_text("table")
     screenshot(page, "channels-oauth-connected")
     assert violations == []
     from agency.channels.models import Channel
