@@ -28,6 +28,7 @@ from agency.config import Config
 TEST_PASSWORD = "Correct-Horse-Battery-42"
 _NO_PLATFORM = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 _INSTANCE = Path(tempfile.mkdtemp(prefix="agency-test-"))
+_REDIS: list = []  # this process's private redis-server, when it started one
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -73,17 +74,41 @@ def _private_redis() -> str:
 
         return embedded.start_redis(_INSTANCE)
     socket_path = _INSTANCE / "redis.sock"
+    socket_path.unlink(missing_ok=True)
     proc = subprocess.Popen(
         [binary, "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700", "--save", "",
-         "--appendonly", "no", "--dir", str(_INSTANCE), "--databases", "4", "--loglevel", "warning"],
+         "--appendonly", "no", "--dir", str(_INSTANCE), "--databases", "4", "--loglevel", "warning",
+         "--logfile", str(_INSTANCE / "redis.log")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    atexit.register(proc.terminate)
+    if not _REDIS:
+        atexit.register(lambda: _REDIS and _REDIS[-1].terminate())
+    _REDIS[:] = [proc]
     deadline = time.monotonic() + 10
     while not socket_path.exists():
         if time.monotonic() > deadline or proc.poll() is not None:
             raise RuntimeError("the test redis-server did not start")
         time.sleep(0.01)
     return f"unix://{socket_path}"
+
+
+def _revive_private_redis(nodeid: str) -> None:
+    """Start the private redis-server again at the same socket if it died, and say so with its exit code.
+
+    One CI run lost a worker's server mid-run (every later test of that worker erred); the warning names
+    the test that found it gone and the server's own log, so the cause can be found, and the run goes on.
+    """
+    if not _REDIS or _REDIS[-1].poll() is None:
+        return
+    import sys
+    import warnings
+
+    code = _REDIS[-1].returncode
+    log_path = _INSTANCE / "redis.log"
+    tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+    message = f"the test redis-server had exited with code {code} before {nodeid}; its log ends:\n{tail}"
+    print(message, file=sys.stderr)
+    warnings.warn(message, stacklevel=1)
+    _private_redis()
 
 
 def fresh_database(name: str) -> str:
@@ -176,10 +201,11 @@ def _app(test_config: Config):
 
 
 @pytest.fixture
-def app(_app) -> Iterator:
+def app(_app, request) -> Iterator:
     """The app, with the database inside a transaction rolled back after the test."""
     from agency.queue import get_redis
 
+    _revive_private_redis(request.node.nodeid)
     get_redis().flushdb()
     engine = db.get_engine()
     connection = engine.connect()
