@@ -138,18 +138,23 @@ class BudgetStatus:
         return [t for t in sorted(self.thresholds) if self.used_minutes * 100 >= self.available_minutes * t]
 
 
-# Billed minutes per workspace from each workspace's own first month: earlier months summed per month, the
-# month asked for per day and activity (for the burn-down and the activity budgets) — few rows either way.
+# Billed minutes per workspace from each workspace's own first month: earlier months from the month totals
+# the database keeps (MonthUsage, one row per month whatever the number of entries), the month asked for from
+# its entries per day and activity (for the burn-down and the activity budgets) — few rows either way.
 _USAGE = text("""
-SELECT e.workspace_id,
-       CASE WHEN e.work_date >= :month THEN e.work_date ELSE date_trunc('month', e.work_date)::date END AS bucket,
-       CASE WHEN e.work_date >= :month THEN e.activity_id END AS activity_id,
-       sum(CASE WHEN coalesce(s.rounding_minutes, 0) <= 1 THEN e.minutes
-                ELSE ceil(e.minutes::numeric / s.rounding_minutes)::int * s.rounding_minutes END) AS minutes
+SELECT u.workspace_id, u.month AS bucket, CAST(NULL AS bigint) AS activity_id,
+       CASE coalesce(s.rounding_minutes, 0) WHEN 5 THEN u.minutes_5 WHEN 6 THEN u.minutes_6
+            WHEN 10 THEN u.minutes_10 WHEN 15 THEN u.minutes_15 ELSE u.minutes END AS minutes
 FROM unnest(CAST(:ids AS bigint[]), CAST(:froms AS date[])) AS w(workspace_id, from_day)
-JOIN time_entries e ON e.workspace_id = w.workspace_id AND e.work_date >= w.from_day AND e.work_date < :until
+JOIN time_month_usage u ON u.workspace_id = w.workspace_id AND u.month >= w.from_day AND u.month < :month
+LEFT JOIN time_workspace_settings s ON s.workspace_id = u.workspace_id
+UNION ALL
+SELECT e.workspace_id, e.work_date, e.activity_id,
+       sum(CASE WHEN coalesce(s.rounding_minutes, 0) <= 1 THEN e.minutes
+                ELSE ceil(e.minutes::numeric / s.rounding_minutes)::int * s.rounding_minutes END)
+FROM time_entries e
 LEFT JOIN time_workspace_settings s ON s.workspace_id = e.workspace_id
-WHERE e.billable AND e.work_date >= :earliest  -- lets the planner bound the scan by date
+WHERE e.workspace_id = ANY(CAST(:ids AS bigint[])) AND e.billable AND e.work_date >= :month AND e.work_date < :until
 GROUP BY 1, 2, 3
 """)
 
@@ -179,7 +184,7 @@ def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> di
     usage: dict[int, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     daily: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     rows = db.session.execute(_USAGE, {"ids": ids, "froms": [starts[i] for i in ids], "until": next_month(month),
-                                       "month": month, "earliest": min(starts.values())})
+                                       "month": month})
     for workspace_id, bucket, activity_id, minutes in rows:
         usage[workspace_id][bucket.replace(day=1)][activity_id] += int(minutes)
         if bucket >= month:

@@ -194,6 +194,31 @@ class MonthClose(db.WorkspaceMixin, db.Base):
     carry_out: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: The rounding steps whose sums ``MonthUsage`` keeps (no rounding and whole minutes use ``minutes``).
+USAGE_STEPS = (5, 6, 10, 15)
+
+
+class MonthUsage(db.WorkspaceMixin, db.Base):
+    """Billable minutes of one workspace in one month, kept by a database trigger on ``time_entries``.
+
+    The rollover of a retainer that was never closed needs every earlier month's use: summing years of entries
+    on each dashboard view took seconds at a million entries. The trigger adds and subtracts each entry's
+    minutes as it is written (also by COPY and raw SQL), for every rounding step at once, so changing a
+    workspace's rounding needs no rebuild. Reads pick the column of the workspace's step.
+    """
+
+    __tablename__ = "time_month_usage"
+    __table_args__ = (UniqueConstraint("workspace_id", "month", name="uq_time_month_usage_workspace_month"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    minutes_5: Mapped[int] = mapped_column(BigInteger, default=0)
+    minutes_6: Mapped[int] = mapped_column(BigInteger, default=0)
+    minutes_10: Mapped[int] = mapped_column(BigInteger, default=0)
+    minutes_15: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class BudgetAlert(db.WorkspaceMixin, db.Base):
     """A budget threshold crossed in a month; the unique key lets each alert happen exactly once."""
 

@@ -7,9 +7,9 @@ import threading
 from datetime import date, timedelta
 from itertools import pairwise
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from agency import db
 from agency.accounts.notifications import Notification
@@ -23,7 +23,7 @@ from agency.timetracking.budgets import (
     roll,
     working_days,
 )
-from agency.timetracking.models import BudgetAlert, Rollover
+from agency.timetracking.models import BudgetAlert, Rollover, TimeEntry
 from agency.timetracking.settings import save_workspace_settings, today
 from tests.timetracking.conftest import activity_of, make_entry
 
@@ -177,3 +177,73 @@ def test_alerts_once_with_two_workers(_app, committed):
         assert db.session.scalar(select(func.count(Notification.id)).where(
             Notification.kind == "time.budget", Notification.user_id == committed["am"])) == 3
     db.session.remove()
+
+
+def _totals_kept(workspace_ids) -> dict:
+    rows = db.session.execute(text(
+        "SELECT workspace_id, month, minutes, minutes_5, minutes_6, minutes_10, minutes_15 FROM time_month_usage "
+        "WHERE workspace_id = ANY(:ids) AND (minutes, minutes_5, minutes_6, minutes_10, minutes_15) "
+        "<> (0, 0, 0, 0, 0)"), {"ids": list(workspace_ids)})
+    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+
+
+def _totals_from_entries(workspace_ids) -> dict:
+    """The same sums computed here in Python from the entries themselves (not by the database's trigger)."""
+    found: dict = {}
+    entries = db.session.scalars(select(TimeEntry).where(TimeEntry.workspace_id.in_(list(workspace_ids)),
+                                                         TimeEntry.billable.is_(True)))
+    for entry in entries:
+        key = (entry.workspace_id, entry.work_date.replace(day=1))
+        steps = [entry.minutes] + [-(-entry.minutes // step) * step for step in (5, 6, 10, 15)]
+        found[key] = tuple(a + b for a, b in zip(found.get(key, (0,) * 5), steps, strict=True))
+    return {key: value for key, value in found.items() if any(value)}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["add", "edit", "move", "toggle", "delete"]),
+                          st.integers(min_value=0, max_value=1440), st.integers(min_value=-70, max_value=0),
+                          st.booleans()), min_size=1, max_size=12))
+def test_month_totals_follow_every_write_of_entries(world, steps):
+    """The trigger-kept month totals equal sums over the entries after any mix of inserts, edits, moves between
+    months and workspaces, billable switches and deletes (the rollover of unclosed months reads them)."""
+    base = today(world.agency_a).replace(day=1)
+    spaces = (world.ws_a, world.ws_a2)
+    written: list = []
+    with db.session.begin_nested() as savepoint:
+        for index, (action, minutes, offset, billable) in enumerate(steps):
+            day = base + timedelta(days=offset)
+            if action == "add" or not written:
+                written.append(make_entry(world.cm_a, spaces[index % 2], day=day, minutes=minutes, billable=billable))
+                continue
+            entry = written[index % len(written)]
+            if action == "edit":
+                entry.minutes = minutes
+            elif action == "move":
+                entry.work_date, entry.workspace_id = day, spaces[(index + 1) % 2].id
+            elif action == "toggle":
+                entry.billable = not entry.billable
+            else:
+                db.session.delete(entry)
+                written.remove(entry)
+            db.session.flush()
+        ids = [ws.id for ws in spaces]
+        assert _totals_kept(ids) == _totals_from_entries(ids)
+        savepoint.rollback()
+
+
+def test_rollover_of_years_never_closed_uses_the_month_totals(world):
+    """Two years of use without a close: the carried minutes equal the month-by-month rollover of the sums."""
+    this_month = today(world.agency_a).replace(day=1)
+    first = this_month
+    for _ in range(24):
+        first = _month(-1, first)
+    save_workspace_settings(world.am_a, world.ws_a, rounding_minutes=6, budget_minutes=300, rollover=Rollover.BOTH,
+                            thresholds=[80, 100], budget_starts_on=first)
+    used, month = [], first
+    for index in range(24):
+        minutes = 100 + index * 17
+        make_entry(world.cm_a, world.ws_a, day=month, minutes=minutes)
+        used.append(-(-minutes // 6) * 6)
+        month = next_month(month)
+    expected = roll(Rollover.BOTH, 300, used)[-1][1]
+    assert budget_status(world.ws_a, this_month.year, this_month.month).carried_over_minutes == expected

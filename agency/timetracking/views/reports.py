@@ -178,36 +178,29 @@ def reports_csv():
 
 
 def write_xlsx(flt: ReportFilter, zone: str, target) -> int:
-    """Write the report's entries into ``target`` (a binary file) as XLSX in write-only mode: rows stream from
-    the database into the workbook without being held in memory. Returns the number of entries."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """Write the report's entries into ``target`` (a binary file) as XLSX in constant memory: XlsxWriter
+    flushes each finished row to a temporary file, so rows stream from the database into the workbook without
+    being held (and it writes about twice as fast as openpyxl's write-only mode). Returns the number of entries."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Time"))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in _header():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    # No text is ever read as a formula, a link or a number: names and notes come from people.
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False,
+                                            "default_date_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet(str(_("Time"))[:31])
+    sheet.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, _header(), bold)
     count = total = billed = 0
     for row in export_rows(flt, zone):
         count += 1
         total += row[7]
         billed += row[9]
-        sheet.append([_safe_cell(v) for v in row])
-    footer = [WriteOnlyCell(sheet, value=_("Total"))] + [None] * 6 + [
-        WriteOnlyCell(sheet, value=total), WriteOnlyCell(sheet, value=round(total / 60, 2)),
-        WriteOnlyCell(sheet, value=billed)]
-    for cell in footer:
-        if cell is not None:
-            cell.font = bold
-    sheet.append(footer)
-    workbook.save(target)
+        sheet.write_row(count, 0, [_safe_cell(v) for v in row])
+    last = count + 1
+    sheet.write(last, 0, _("Total"), bold)
+    sheet.write_row(last, 7, [total, round(total / 60, 2), billed], bold)
+    workbook.close()
     return count
 
 
