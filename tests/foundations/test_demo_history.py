@@ -87,7 +87,9 @@ def test_demo_history_looks_well_run(demo_agency):
     oldest_open = db.session.scalar(select(func.min(Interaction.platform_created_at)).where(
         Interaction.agency_id == agency_id, Interaction.status == "new", Interaction.is_own.is_(False),
         Interaction.platform_created_at <= now))
-    assert now - oldest_open < timedelta(hours=30)  # of the last hours (since yesterday's closing time at most)
+    # Of the last working days, nothing older: the slowest plan is a low-priority review (two business days)
+    # answered at 1.6 times its target, 3.2 business days, and a weekend may lie between (12 days of history).
+    assert now - oldest_open < timedelta(days=5)
 
     # Staff answered in the history, in business hours, before the due time as a rule.
     replies = db.session.execute(
