@@ -82,6 +82,10 @@ class Interaction(db.WorkspaceMixin, db.Base):
               postgresql_include=["agency_id", "assignee_id", "snoozed_until", "is_deleted", "sla_state",
                                   "sla_due_at", "is_opportunity", "awaiting_since", "sentiment_label", "kind",
                                   "priority", "language"]),
+        # The tag menu of the list: only the open items that carry tags (migration 0012).
+        Index("ix_interactions_open_tagged", "workspace_id",
+              postgresql_where=sql("status in ('new','open','waiting') and tags <> '{}'"),
+              postgresql_include=["agency_id", "is_deleted", "tags"]),
         # An author's items, newest first (author history; names and recent texts at ingest).
         Index("ix_interactions_author", "workspace_id", "author_external_id", sql("platform_created_at DESC")),
         # Threads are (channel, parent_external_id / thread_external_id): replies of an item are found here.

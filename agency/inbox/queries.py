@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Row, Select, func, literal, or_, select, true, tuple_, union_all
+from sqlalchemy import BigInteger, Row, Select, func, literal, literal_column, or_, select, true, tuple_, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 
 from agency import db
@@ -353,8 +353,9 @@ def saved_views(user_id: int) -> list[SavedView]:
 def tags_in_use(workspace_ids: list[int], limit: int = 30) -> list[str]:
     """The most used tags of open items, each once whatever its case (in one of its spellings)."""
     tag = func.unnest(Interaction.tags).label("tag")
+    # Spelled as the predicate of ix_interactions_open_tagged, so that only tagged open rows are read.
     inner = select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
-                              Interaction.status.in_(OPEN_STATUSES),
+                              Interaction.status.in_(OPEN_STATUSES), Interaction.tags.op("<>")(literal_column("'{}'")),
                               Interaction.is_deleted.is_(False)).subquery()
     stmt = (select(func.min(inner.c.tag)).group_by(func.lower(inner.c.tag))
             .order_by(func.count().desc(), func.min(inner.c.tag)).limit(limit))

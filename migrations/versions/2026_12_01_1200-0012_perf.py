@@ -18,6 +18,8 @@ Written by hand.
   read by workspace, so that index goes (deleting a whole agency, the only reader, may scan); extended
   statistics on (workspace_id, agency_id) tell the planner that a workspace implies its agency, so the
   predicate no longer shrinks its row estimates.
+- ``ix_interactions_open_tagged``: the open items that carry tags (few), with their tags, for the list's tag
+  menu, which read every open row of the user's workspaces from the table (460 ms at 1M rows, busy machine).
 - The search index holds the workspace too (GIN over (workspace_id, search_vector), with the ``btree_gin``
   extension that PostgreSQL ships and lets a database owner install): a search in a user's workspaces is one
   index scan that finds exactly the matching rows of those workspaces, instead of every workspace row read
@@ -33,6 +35,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "status in ('new','open','waiting')"
+TAGGED = "status in ('new','open','waiting') and tags <> '{}'"
 # What the counts and the common filters read: with these in the index, they never visit the table.
 COUNTED = ['agency_id', 'assignee_id', 'snoozed_until', 'is_deleted', 'sla_state', 'sla_due_at', 'is_opportunity',
            'awaiting_since', 'sentiment_label', 'kind', 'priority', 'language']
@@ -44,6 +47,8 @@ def upgrade() -> None:
     op.create_index('ix_interactions_open_time', 'interactions',
                     ['workspace_id', sa.text('platform_created_at DESC'), sa.text('id DESC')], unique=False,
                     postgresql_where=sa.text(OPEN), postgresql_include=COUNTED)
+    op.create_index('ix_interactions_open_tagged', 'interactions', ['workspace_id'], unique=False,
+                    postgresql_where=sa.text(TAGGED), postgresql_include=['agency_id', 'is_deleted', 'tags'])
     op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     op.drop_index('ix_interactions_search', table_name='interactions', postgresql_using='gin')
     op.create_index('ix_interactions_search', 'interactions', ['workspace_id', 'search_vector'], unique=False,
@@ -58,6 +63,7 @@ def downgrade() -> None:
     op.drop_index('ix_interactions_search', table_name='interactions', postgresql_using='gin')
     op.create_index('ix_interactions_search', 'interactions', ['search_vector'], unique=False, postgresql_using='gin')
     op.drop_index('ix_interactions_open_time', table_name='interactions', postgresql_where=sa.text(OPEN))
+    op.drop_index('ix_interactions_open_tagged', table_name='interactions', postgresql_where=sa.text(TAGGED))
     op.create_index('ix_interactions_agency_id', 'interactions', ['agency_id'], unique=False)
     op.create_index('ix_interactions_ws_open', 'interactions',
                     ['workspace_id', 'status', sa.text('platform_created_at DESC')], unique=False,
