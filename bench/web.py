@@ -157,39 +157,39 @@ def in_process_profile(url: str, routes: dict[str, str], email: str) -> dict[str
 
     app = create_app()
     result = {}
-    with app.app_context():
-        client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = CSRF_RE.search(page).group(1)
-        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-        statements: list[str] = []
-        rendering = {"depth": 0, "started": 0.0, "total": 0.0}
+    # No app context around the client: each request gets its own, as under gunicorn (g is per request).
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    statements: list[str] = []
+    rendering = {"depth": 0, "started": 0.0, "total": 0.0}
 
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
 
-        def render_started(sender, template, context, **extra):
-            if rendering["depth"] == 0:
-                rendering["started"] = time.perf_counter()
-            rendering["depth"] += 1
+    def render_started(sender, template, context, **extra):
+        if rendering["depth"] == 0:
+            rendering["started"] = time.perf_counter()
+        rendering["depth"] += 1
 
-        def render_finished(sender, template, context, **extra):
-            rendering["depth"] -= 1
-            if rendering["depth"] == 0:
-                rendering["total"] += time.perf_counter() - rendering["started"]
+    def render_finished(sender, template, context, **extra):
+        rendering["depth"] -= 1
+        if rendering["depth"] == 0:
+            rendering["total"] += time.perf_counter() - rendering["started"]
 
-        event.listen(db.get_engine(), "before_cursor_execute", count)
-        before_render_template.connect(render_started, app)
-        template_rendered.connect(render_finished, app)
-        for name, path in routes.items():
-            client.get(path)  # warm: templates compiled, first-visit writes done
-            statements.clear()
-            rendering["total"] = 0.0
-            runs, started = 5, time.perf_counter()
-            for _ in range(runs):
-                client.get(path)
-            total = time.perf_counter() - started
-            result[name] = (len(statements) // runs, rendering["total"] / total if total else 0.0)
+    event.listen(db.get_engine(), "before_cursor_execute", count)
+    before_render_template.connect(render_started, app)
+    template_rendered.connect(render_finished, app)
+    for name, path in routes.items():
+        client.get(path)  # warm: templates compiled, first-visit writes done
+        statements.clear()
+        rendering["total"] = 0.0
+        runs, started = 5, time.perf_counter()
+        for _ in range(runs):
+            client.get(path)
+        total = time.perf_counter() - started
+        result[name] = (len(statements) // runs, rendering["total"] / total if total else 0.0)
     return result
 
 
@@ -199,6 +199,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--role", nargs="+", default=["community_manager", "owner"])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--profile-only", action="store_true", help="only the in-process statements and rendering")
     args = parser.parse_args()
 
     import inbox as inbox_bench
@@ -240,7 +241,7 @@ def main() -> int:
         print(f"gunicorn 2 workers x 4 threads on {base}; {args.seconds:.0f} s per route and concurrency; "
               f"{load()}")
         failures = 0
-        for role in args.role:
+        for role in [] if args.profile_only else args.role:
             cookie = login(base, emails[role])
             for connections in args.connections:
                 for path in ("/healthz", *routes.values()):  # warm every worker's caches
