@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,10 +21,30 @@ from agency.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Commands that work without PostgreSQL and Redis (``agency demo`` starts what it needs itself).
+NO_SERVICE_COMMANDS = frozenset({"sandbox", "stripe-double", "demo"})
+#: Where the URLs point when nothing may be started: never connected to (engines and Redis connect lazily).
+UNUSED_DATABASE_URL = "postgresql://127.0.0.1:1/unused"
+UNUSED_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+def needs_services(argv: list[str]) -> bool:
+    """Whether this command line needs the database and Redis (help and the stand-in servers do not)."""
+    words = [word for word in argv[1:] if not word.startswith("-")]
+    if not words or "--help" in argv or "-h" in argv:
+        return False
+    return words[0] not in NO_SERVICE_COMMANDS
+
+
 def _create_app():
     from agency.app import create_app
 
-    return create_app()
+    config = Config.from_env()
+    if not needs_services(sys.argv) and not (config.database_url and config.redis_url):
+        # Do not boot the embedded PostgreSQL and Redis only to print help or to serve the sandbox.
+        config = replace(config, database_url=config.database_url or UNUSED_DATABASE_URL,
+                         redis_url=config.redis_url or UNUSED_REDIS_URL)
+    return create_app(config)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

@@ -156,13 +156,30 @@ def _apply_scope(db_session: Session, connection: Connection | None = None) -> N
             return  # the next transaction applies it when it begins
         connection = db_session.connection()
     role, agency = _scope_of(db_session)
+    # A request switches scope a few times before its first real query (the user is loaded across agencies,
+    # then the request works for its agency); a switch to what this transaction already has is skipped.
+    applied = (connection, role, agency)
+    if db_session.info.get(_APPLIED_SCOPE) == applied:
+        return
     connection.exec_driver_sql(
         "SELECT set_config('role', %s, true), set_config('" + rls.AGENCY_SETTING + "', %s, true)", (role, agency))
+    db_session.info[_APPLIED_SCOPE] = applied
+
+
+#: Session info key: the (connection, role, agency) last set in the current transaction.
+_APPLIED_SCOPE = "_applied_scope"
 
 
 @event.listens_for(Session, "after_begin")
 def _scope_new_transaction(db_session: Session, transaction, connection: Connection) -> None:
+    db_session.info.pop(_APPLIED_SCOPE, None)
     _apply_scope(db_session, connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_applied_scope(db_session: Session, transaction) -> None:
+    # SET LOCAL values end with the transaction, and a rolled-back savepoint takes back what was set inside it.
+    db_session.info.pop(_APPLIED_SCOPE, None)
 
 
 def set_tenant(db_session: Session, agency_id: int | None) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, lazyload, mapped_column
 
 from agency import db
 from agency.accounts.models import Membership, Role, User
@@ -47,7 +47,7 @@ def workspace_team(agency_id: int, workspace_id: int) -> list[User]:
     stmt = select(User).where(
         User.agency_id == agency_id, User.is_active_user.is_(True), User.role != Role.CLIENT,
         (User.id.in_(assigned)) | (User.role.in_((Role.OWNER, Role.ADMIN))),
-    )
+    ).options(lazyload(User.memberships))  # a team list (assignee menus, recipients): their memberships stay unread
     return list(db.session.scalars(stmt))
 
 

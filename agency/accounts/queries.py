@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -23,19 +24,49 @@ def visible_workspaces_stmt(user: User, *, include_archived: bool = False) -> Se
     return stmt.order_by(Workspace.name)
 
 
+def _request_cache(user: User) -> dict | None:
+    """This request's memo of the user's visible workspaces (None outside a request).
+
+    Every page asks for them several times (the navigation, the page's own list, the scoped lookups); one
+    query per request serves them all. A flush that touches a workspace or a membership drops the memo.
+    """
+    if not has_request_context():
+        return None
+    key = (user.id, user.agency_id, user.role)
+    memo = g.get("_visible_workspaces")
+    if memo is None or memo[0] != key:
+        memo = (key, {})
+        g._visible_workspaces = memo
+    return memo[1]
+
+
+def _all_visible(user: User) -> list[Workspace]:
+    cache = _request_cache(user)
+    if cache is None:
+        return list(db.session.scalars(visible_workspaces_stmt(user, include_archived=True)))
+    if "rows" not in cache:
+        cache["rows"] = list(db.session.scalars(visible_workspaces_stmt(user, include_archived=True)))
+    return cache["rows"]
+
+
+def forget_visible_workspaces() -> None:
+    """Drop this request's memo (after workspaces or memberships changed)."""
+    if has_request_context():
+        g.pop("_visible_workspaces", None)
+
+
 def visible_workspaces(user: User, *, include_archived: bool = False) -> list[Workspace]:
-    return list(db.session.scalars(visible_workspaces_stmt(user, include_archived=include_archived)))
+    """The user's workspaces by name (archived ones only when asked); one query per request."""
+    return [w for w in _all_visible(user) if include_archived or w.archived_at is None]
 
 
 def visible_workspace_ids(user: User) -> set[int]:
-    stmt = visible_workspaces_stmt(user, include_archived=True).with_only_columns(Workspace.id).order_by(None)
-    return set(db.session.scalars(stmt))
+    return {w.id for w in _all_visible(user)}
 
 
 def workspace_for_user(user: User, slug: str) -> Workspace | None:
     """The workspace with this slug if the (staff) user may see it."""
-    stmt = visible_workspaces_stmt(user, include_archived=True).where(Workspace.slug == slug)
-    return db.session.scalars(stmt).first()
+    return next((w for w in _all_visible(user) if w.slug == slug), None)
 
 
 def user_by_email(email: str) -> User | None:

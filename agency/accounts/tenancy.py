@@ -12,10 +12,12 @@ from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from agency import db
 from agency.accounts import queries
-from agency.accounts.models import User, Workspace
+from agency.accounts.models import Membership, User, Workspace
 
 T = TypeVar("T")
 
@@ -35,10 +37,16 @@ def resolve_tenant(*_args) -> None:
 
 
 def visible_workspace_ids() -> set[int]:
-    if "visible_workspace_ids" not in g:
-        user: User = current_user
-        g.visible_workspace_ids = queries.visible_workspace_ids(user) if user.is_staff else set()
-    return g.visible_workspace_ids
+    user: User = current_user
+    return queries.visible_workspace_ids(user) if user.is_staff else set()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_visible_workspaces(db_session: Session, flush_context) -> None:
+    """A new, changed or removed workspace or membership: this request's memo of visible workspaces is stale."""
+    changed = (*db_session.new, *db_session.dirty, *db_session.deleted)
+    if any(isinstance(obj, Workspace | Membership) for obj in changed):
+        queries.forget_visible_workspaces()
 
 
 def get_scoped_or_404(model: type[T], object_id: Any) -> T:

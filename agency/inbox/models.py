@@ -75,15 +75,25 @@ class Interaction(db.WorkspaceMixin, db.Base):
         CheckConstraint("sentiment_score is null or sentiment_score between -1 and 1", name="sentiment_range"),
         # The inbox list: newest first within a workspace, keyset on (platform time, id).
         Index("ix_interactions_ws_time", "workspace_id", sql("platform_created_at DESC"), sql("id DESC")),
-        Index("ix_interactions_ws_open", "workspace_id", "status", sql("platform_created_at DESC"),
-              postgresql_where=sql("status in ('new','open','waiting')")),
+        # The open inbox: its order as the index's order, the statuses as its predicate (migration 0012);
+        # the included columns make the counts index-only scans.
+        Index("ix_interactions_open_time", "workspace_id", sql("platform_created_at DESC"), sql("id DESC"),
+              postgresql_where=sql("status in ('new','open','waiting')"),
+              postgresql_include=["agency_id", "assignee_id", "snoozed_until", "is_deleted", "sla_state",
+                                  "sla_due_at", "is_opportunity", "awaiting_since", "sentiment_label", "kind",
+                                  "priority", "language"]),
+        # The tag menu of the list: only the open items that carry tags (migration 0012).
+        Index("ix_interactions_open_tagged", "workspace_id",
+              postgresql_where=sql("status in ('new','open','waiting') and tags <> '{}'"),
+              postgresql_include=["agency_id", "is_deleted", "tags"]),
         # An author's items, newest first (author history; names and recent texts at ingest).
         Index("ix_interactions_author", "workspace_id", "author_external_id", sql("platform_created_at DESC")),
         # Threads are (channel, parent_external_id / thread_external_id): replies of an item are found here.
         Index("ix_interactions_children", "channel_id", "parent_external_id",
               postgresql_where=sql("parent_external_id is not null")),
         Index("ix_interactions_thread", "channel_id", "thread_external_id"),
-        Index("ix_interactions_search", "search_vector", postgresql_using="gin"),
+        # A search within workspaces is one scan (btree_gin; migration 0012).
+        Index("ix_interactions_search", "workspace_id", "search_vector", postgresql_using="gin"),
         Index("ix_interactions_ws_due", "workspace_id", "sla_due_at",
               postgresql_where=sql("status in ('new','open','waiting') and sla_due_at is not null")),
         Index("ix_interactions_due_scan", "sla_due_at",
@@ -91,6 +101,9 @@ class Interaction(db.WorkspaceMixin, db.Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Not indexed alone (unlike other tenant tables): interactions are read by workspace, and an agency index
+    # is what the planner ANDs into every bitmap scan for the tenant predicate, for nothing (migration 0012).
+    agency_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("agencies.id", ondelete="CASCADE"), nullable=False)
     channel_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("channels.id", ondelete="SET NULL"), nullable=True, index=True)
     platform: Mapped[str] = mapped_column(String(32))

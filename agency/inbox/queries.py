@@ -6,9 +6,8 @@ import base64
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Row, Select, and_, func, literal, or_, select, true, tuple_
+from sqlalchemy import BigInteger, Row, Select, func, literal, literal_column, or_, select, true, tuple_, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
-from sqlalchemy.orm import aliased
 
 from agency import db
 from agency.inbox.models import OPEN_STATUSES, Interaction, Kind, Note, Priority, Reply, SavedView
@@ -217,15 +216,21 @@ def list_page(flt: InboxFilter, user_id: int, *, after: str | None = None, limit
         order = (key_col.desc(), id_col.desc()) if direction == "desc" else (key_col.asc(), id_col.asc())
         return stmt.order_by(*order).limit(limit + 1)
 
-    # A text search is better served by the GIN index ANDed with the workspace index (one bitmap scan).
+    # A text search is better served by the search index, which holds the workspace too (one bitmap scan).
     if 1 < len(flt.workspace_ids) <= PER_WORKSPACE_MAX and not flt.q:
         ws = func.unnest(literal(flt.workspace_ids, ARRAY(BigInteger))).table_valued("ws_id").render_derived(name="w")
-        inner = page_of(filtered(flt, user_id, workspace_condition=Interaction.workspace_id == ws.c.ws_id)
-                        .add_columns(key.label("sort_key")), key, tiebreak).lateral("per_workspace")
-        row = aliased(Interaction, inner)
-        stmt = page_of(select(row).select_from(ws).join(inner, true()), inner.c.sort_key, inner.c.id)
+        # Each workspace's first ids only (an index-only scan of the open index when the filter reads only its
+        # columns), merged; then the page's rows themselves, by id.
+        ids = filtered(flt, user_id, workspace_condition=Interaction.workspace_id == ws.c.ws_id) \
+            .with_only_columns(Interaction.id, key.label("sort_key"))
+        inner = page_of(ids, key, tiebreak).lateral("per_workspace")
         # The cursor was applied inside each workspace already; applying it again outside is harmless.
-        rows = list(db.session.scalars(stmt))
+        chosen = page_of(select(inner.c.id, inner.c.sort_key).select_from(ws).join(inner, true()),
+                         inner.c.sort_key, inner.c.id).subquery("chosen")
+        order = (chosen.c.sort_key.desc(), chosen.c.id.desc()) if direction == "desc" \
+            else (chosen.c.sort_key.asc(), chosen.c.id.asc())
+        rows = list(db.session.scalars(
+            select(Interaction).join(chosen, Interaction.id == chosen.c.id).order_by(*order)))
     else:
         rows = list(db.session.scalars(page_of(filtered(flt, user_id), key, tiebreak)))
     next_cursor = None
@@ -240,13 +245,14 @@ def list_page(flt: InboxFilter, user_id: int, *, after: str | None = None, limit
 def filter_counts(flt: InboxFilter, user_id: int) -> dict[str, int]:
     """Counts for the sidebar, within the selected workspaces (other filters aside)."""
     now = db.utcnow()
-    is_open = and_(Interaction.status.in_(OPEN_STATUSES),
-                   or_(Interaction.snoozed_until.is_(None), Interaction.snoozed_until <= now))
+    # The WHERE keeps only open rows, so the FILTERs need not name the status: every column read is in the open
+    # index (ix_interactions_open_time), and the counts are an index-only scan of the open rows.
+    is_open = or_(Interaction.snoozed_until.is_(None), Interaction.snoozed_until <= now)
     stmt = select(
         func.count().filter(is_open),
         func.count().filter(is_open, Interaction.assignee_id == user_id),
         func.count().filter(is_open, Interaction.assignee_id.is_(None)),
-        func.count().filter(Interaction.status.in_(OPEN_STATUSES), Interaction.snoozed_until > now),
+        func.count().filter(Interaction.snoozed_until > now),
         func.count().filter(is_open, Interaction.sla_state == "at_risk"),
         func.count().filter(is_open, Interaction.sla_state == "breached"),
         func.count().filter(is_open, Interaction.is_opportunity.is_(True)),
@@ -262,15 +268,21 @@ def neighbours(flt: InboxFilter, user_id: int, current: Interaction) -> tuple[Ro
     (key, tiebreak), direction = _sort_keys(flt.sort)
     value = current.sla_due_at if flt.sort == "due" else current.platform_created_at
     value = value or _FAR_FUTURE
-    base = filtered(flt, user_id).with_only_columns(Interaction.id, Interaction.workspace_id)
     pair, here = tuple_(key, tiebreak), tuple_(literal(value), literal(current.id))
-    if direction == "desc":
-        older = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
-        newer = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
-        return db.session.execute(newer).first(), db.session.execute(older).first()
-    later = base.where(pair > here).order_by(key.asc(), tiebreak.asc()).limit(1)
-    earlier = base.where(pair < here).order_by(key.desc(), tiebreak.desc()).limit(1)
-    return db.session.execute(earlier).first(), db.session.execute(later).first()
+
+    def side(name: str, condition, *order):
+        return (filtered(flt, user_id).with_only_columns(literal(name).label("side"), Interaction.id,
+                                                         Interaction.workspace_id)
+                .where(condition).order_by(*order).limit(1).subquery(name))
+
+    # Both neighbours in one round trip: each side is its own ordered index scan of one row.
+    above = side("above", pair > here, key.asc(), tiebreak.asc())
+    below = side("below", pair < here, key.desc(), tiebreak.desc())
+    found = {row.side: row for row in db.session.execute(
+        union_all(select(above), select(below)))}
+    if direction == "desc":  # newer items are listed first: the one above is the previous one
+        return found.get("above"), found.get("below")
+    return found.get("below"), found.get("above")
 
 
 # --- a thread --------------------------------------------------------------------------------
@@ -341,8 +353,9 @@ def saved_views(user_id: int) -> list[SavedView]:
 def tags_in_use(workspace_ids: list[int], limit: int = 30) -> list[str]:
     """The most used tags of open items, each once whatever its case (in one of its spellings)."""
     tag = func.unnest(Interaction.tags).label("tag")
+    # Spelled as the predicate of ix_interactions_open_tagged, so that only tagged open rows are read.
     inner = select(tag).where(Interaction.workspace_id.in_(workspace_ids or [-1]),
-                              Interaction.status.in_(OPEN_STATUSES),
+                              Interaction.status.in_(OPEN_STATUSES), Interaction.tags.op("<>")(literal_column("'{}'")),
                               Interaction.is_deleted.is_(False)).subquery()
     stmt = (select(func.min(inner.c.tag)).group_by(func.lower(inner.c.tag))
             .order_by(func.count().desc(), func.min(inner.c.tag)).limit(limit))

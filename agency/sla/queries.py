@@ -63,8 +63,12 @@ class Board:
     breached: int = 0
 
 
-def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: int = 50) -> Board:
-    """At risk and breached now, counted per workspace and assignee, plus the items that burn first."""
+def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: int = 50,
+          workspaces: Iterable[Workspace] = ()) -> Board:
+    """At risk and breached now, counted per workspace and assignee, plus the items that burn first.
+
+    ``workspaces``: the rows of ``workspace_ids`` the caller has already loaded (others are loaded here).
+    """
     ids = list(workspace_ids)
     result = Board()
     if not ids:
@@ -72,7 +76,11 @@ def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: i
     now = now or db.utcnow()
     state = _live_state(now).label("live_state")
     hot = _hot(ids, now)
-    names = dict(db.session.execute(select(Workspace.id, Workspace.name).where(Workspace.id.in_(ids))).all())
+    by_id = {ws.id: ws for ws in workspaces if ws.id in set(ids)}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        by_id.update((ws.id, ws) for ws in db.session.scalars(select(Workspace).where(Workspace.id.in_(missing))))
+    names = {ws_id: ws.name for ws_id, ws in by_id.items()}
     for ws_id, at_risk, breached in db.session.execute(
             select(Interaction.workspace_id, func.count().filter(state == "at_risk"),
                    func.count().filter(state == "breached")).where(hot).group_by(Interaction.workspace_id)):
@@ -87,12 +95,11 @@ def board(workspace_ids: Iterable[int], *, now: datetime | None = None, limit: i
     result.assignees.sort(key=lambda r: (r.key is not None, -r.breached, -r.at_risk, r.label))
     result.at_risk = sum(r.at_risk for r in result.workspaces)
     result.breached = sum(r.breached for r in result.workspaces)
-    workspaces = {ws.id: ws for ws in db.session.scalars(select(Workspace).where(Workspace.id.in_(ids)))}
     # What can still be saved comes first (at risk, soonest due), then the most recent breaches.
     rows = db.session.execute(select(Interaction, state).where(hot).order_by(
         case((state == "at_risk", 0), else_=1), case((state == "at_risk", Interaction.sla_due_at)),
         Interaction.sla_due_at.desc(), Interaction.id).limit(limit)).all()
-    result.items = [(interaction, live, workspaces[interaction.workspace_id]) for interaction, live in rows]
+    result.items = [(interaction, live, by_id[interaction.workspace_id]) for interaction, live in rows]
     return result
 
 

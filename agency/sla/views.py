@@ -40,7 +40,7 @@ bp = Blueprint("sla", __name__)
 @permission_required("inbox.work")
 def board():
     workspaces = account_queries.visible_workspaces(current_user)
-    data = queries.board([ws.id for ws in workspaces])
+    data = queries.board([ws.id for ws in workspaces], workspaces=workspaces)
     names = {row.key: row.label for row in data.assignees if row.key is not None}
     return render_template("sla/board.html", board=data, assignee_names=names)
 

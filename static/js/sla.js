@@ -17,24 +17,31 @@
     return parts.join(" ");
   }
 
+  // The countdown's words are on this script's tag (once per page, not on every badge).
+  var texts = document.querySelector("script[data-sla-texts]");
+
+  function text(badge, name, fallback) {
+    return badge.getAttribute(name) || (texts && texts.getAttribute(name)) || fallback;
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll(".sla-badge[data-sla-due]").forEach(function (badge) {
       if (badge.classList.contains("sla-paused")) return;
       var due = Date.parse(badge.getAttribute("data-sla-due"));
       if (isNaN(due)) return;
-      var units = (badge.getAttribute("data-units") || "d|h|min").split("|");
+      var units = text(badge, "data-units", "d|h|min").split("|");
       var when = badge.querySelector(".sla-when");
       if (!when) return;
       var left = due - now;
       if (left <= 0) {
-        when.textContent = (badge.getAttribute("data-text-overdue") || "{t}").replace("{t}", span(-left, units));
+        when.textContent = text(badge, "data-text-overdue", "{t}").replace("{t}", span(-left, units));
         if (!badge.classList.contains("sla-breached")) {
           badge.classList.remove("sla-on_track", "sla-at_risk");
           badge.classList.add("sla-breached");
         }
       } else {
-        when.textContent = (badge.getAttribute("data-text-due") || "{t}").replace("{t}", span(left, units));
+        when.textContent = text(badge, "data-text-due", "{t}").replace("{t}", span(left, units));
       }
     });
   }

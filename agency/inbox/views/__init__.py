@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
 from flask import Blueprint, g, url_for
+from flask_babel import get_locale, get_timezone
 
 from agency.inbox.queries import InboxFilter
 
@@ -66,6 +70,32 @@ def inbox_url_args() -> dict:
     """The current list's filter as query arguments (thread links keep the list's context)."""
     flt = g.get("inbox_filter")
     return flt.as_args() if flt is not None else {}
+
+
+def _short_formatter() -> Callable[[datetime], str]:
+    """What ``datetimeformat('short')`` does, with the locale, the zone and the parsed patterns looked up once."""
+    locale, zone = get_locale(), get_timezone()
+    combined = get_datetime_format("short", locale=locale).replace("'", "")
+    date_pattern = parse_pattern(get_date_format("short", locale=locale))
+    time_pattern = parse_pattern(get_time_format("short", locale=locale))
+
+    def short(moment: datetime) -> str:
+        local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
+        return (combined.replace("{0}", time_pattern.apply(local, locale))
+                .replace("{1}", date_pattern.apply(local, locale)))
+
+    return short
+
+
+@bp.app_template_filter("short_datetime")
+def short_datetime(moment: datetime | None) -> str:
+    """A date and time in the short form of the page's language and zone; a list formats dozens per page."""
+    if moment is None:
+        return ""
+    formatter = g.get("_short_datetime")
+    if formatter is None:
+        formatter = g._short_datetime = _short_formatter()
+    return formatter(moment)
 
 
 from agency.inbox.views import listing, settings, thread  # noqa: E402,F401  (routes register on bp)

@@ -7,17 +7,26 @@ import json
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from agency import db
 from agency.accounts.models import User
 from agency.accounts.queries import visible_workspaces
 from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, permission_required
-from agency.channels.queries import channels_of_workspace
+from agency.channels.models import Channel
 from agency.errors import ValidationError
 from agency.inbox import presence, queries, services
 from agency.inbox.forms import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, BulkForm, SavedViewForm
 from agency.inbox.models import Interaction, SavedView
 from agency.inbox.views import ListContext, bp
+
+
+def channels_named(items: list[Interaction]) -> list[Channel]:
+    ids = sorted({i.channel_id for i in items if i.channel_id is not None})
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Channel).where(Channel.id.in_(ids))))
 
 
 def _render_list(workspace=None):
@@ -27,8 +36,8 @@ def _render_list(workspace=None):
     context = ListContext(flt, all_clients=workspace is None)
     page = queries.list_page(flt, current_user.id, after=request.args.get("after"))
     workspaces = {w.id: w for w in visible_workspaces(current_user)}
-    channels = {c.id: c for w in flt.workspace_ids for c in channels_of_workspace(w)} if len(flt.workspace_ids) <= 20 \
-        else {}
+    # Only the channels the page's rows name, in one query (the list shows each row's channel name).
+    channels = {c.id: c for c in channels_named(page.items)}
     staff = services.staff_of_workspace(current_user.agency_id, workspace.id) if workspace else []
     return render_template(
         "inbox/list.html", workspace=workspace, flt=flt, page=page, workspaces=workspaces, channels=channels,
