@@ -19,13 +19,13 @@ from agency.billing.einvoice import invoice_xml, percent
 from agency.billing.models import Invoice, InvoiceKind
 
 FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
-XMP = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+XMP = f"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
   <rdf:Description xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
       xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"
       rdf:about="">
     <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
       <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
-      <pdfaSchema:namespaceURI>{ns}</pdfaSchema:namespaceURI>
+      <pdfaSchema:namespaceURI>{FACTURX_NS}</pdfaSchema:namespaceURI>
       <pdfaSchema:prefix>fx</pdfaSchema:prefix>
       <pdfaSchema:property><rdf:Seq>
         <rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentFileName</pdfaProperty:name>
@@ -43,13 +43,13 @@ XMP = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
       </rdf:Seq></pdfaSchema:property>
     </rdf:li></rdf:Bag></pdfaExtension:schemas>
   </rdf:Description>
-  <rdf:Description xmlns:fx="{ns}" rdf:about="">
+  <rdf:Description xmlns:fx="{FACTURX_NS}" rdf:about="">
     <fx:DocumentType>INVOICE</fx:DocumentType>
     <fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>
     <fx:Version>1.0</fx:Version>
     <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
   </rdf:Description>
-</rdf:RDF>""".format(ns=FACTURX_NS)
+</rdf:RDF>"""
 
 
 def _labels() -> dict:
