@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from agency import audit, db
 from agency.accounts.models import User, Workspace
+from agency.accounts.permissions import can
 from agency.accounts.queries import visible_workspaces
 from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, permission_required
@@ -73,7 +74,10 @@ def _invoice_or_404(invoice_id: int) -> Invoice:
 @bp.route("/billing")
 @permission_required("billing.manage")
 def overview():
-    month = parse_month(request.args.get("month", "")[:7]) or _last_month()
+    return _overview(parse_month(request.args.get("month", "")[:7]) or _last_month())
+
+
+def _overview(month: date, status: int = 200):
     last = month_end(month)
     workspaces = _workspaces()
     ids = [w.id for w in workspaces]
@@ -98,7 +102,7 @@ def overview():
         invoices=invoices, statuses=statuses, setups=setups, currency=current_user.agency.currency,
         previous_month=(month - timedelta(days=1)).replace(day=1), next_month=last + timedelta(days=1),
         month_form=MonthForm(formdata=None, month=month.strftime("%Y-%m")), last_month=_last_month(),
-        missing=missing_details(agency_details(current_user.agency_id)), has_rate=_has_default_rate())
+        missing=missing_details(agency_details(current_user.agency_id)), has_rate=_has_default_rate()), status
 
 
 def _budgeted(ids: list[int]) -> set[int]:
@@ -121,14 +125,14 @@ def draft():
     form.workspace.choices = [(w.slug, w.name) for w in _workspaces()]
     if not form.validate():
         flash(_("Choose a client and a month."), "error")
-        return redirect(url_for("billing.overview"))
+        return _overview(_last_month(), 422)
     workspace = workspace_or_404(form.workspace.data)
     try:
         invoice = drafting.draft_month(current_user, workspace, form.month.month)
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("billing.overview", month=form.month.data))
+        return _overview(form.month.month, 422)
     if invoice is None:
         flash(_("Nothing to bill for %(client)s in this month: no approved, billable hours that are not invoiced "
                 "yet.", client=workspace.name), "info")
@@ -142,7 +146,7 @@ def draft_all():
     form = MonthForm()
     if not form.validate():
         flash(_("Choose a month like 2026-10."), "error")
-        return redirect(url_for("billing.overview"))
+        return _overview(_last_month(), 422)
     visible = {w.id for w in _workspaces()}
     try:
         drafted = [i for i in drafting.draft_all(current_user, current_user.agency_id, form.month.month)
@@ -150,7 +154,7 @@ def draft_all():
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("billing.overview", month=form.month.data))
+        return _overview(form.month.month, 422)
     flash(_("%(n)d drafts are ready for review.", n=len(drafted)), "success")
     return redirect(url_for("billing.overview", month=form.month.data))
 
@@ -199,7 +203,10 @@ def invoices():
 @bp.route("/billing/invoices/<int:invoice_id>")
 @permission_required("billing.manage", hide=True)
 def invoice(invoice_id: int):
-    inv = _invoice_or_404(invoice_id)
+    return _invoice_page(_invoice_or_404(invoice_id))
+
+
+def _invoice_page(inv: Invoice, status: int = 200):
     workspace = db.session.get(Workspace, inv.workspace_id)
     people = dict(db.session.execute(select(User.id, User.name).where(User.agency_id == inv.agency_id)).all())
     entries = {line.id: len(line.entry_ids or []) for line in inv.lines}
@@ -212,11 +219,18 @@ def invoice(invoice_id: int):
         cancels=cancels, edit_forms={line.id: EditLineForm(formdata=None, description=line.description,
                                                            unit_price=money.decimal_amount(line.unit_cents))
                                      for line in inv.lines},
-        can_send=stripe_gateway.can_send(inv), missing=missing_details(agency_details(inv.agency_id)))
+        can_send=stripe_gateway.can_send(inv), missing=missing_details(agency_details(inv.agency_id))), status
 
 
 def _back(inv: Invoice):
     return redirect(url_for("billing.invoice", invoice_id=inv.id))
+
+
+def _refused(inv_id: int, message: str):
+    """Show the invoice again with what was wrong (422); the failed change is rolled back."""
+    db.session.rollback()
+    flash(message, "error")
+    return _invoice_page(_invoice_or_404(inv_id), 422)
 
 
 def _form_error(form) -> str:
@@ -233,14 +247,12 @@ def line_add(invoice_id: int):
     inv = _invoice_or_404(invoice_id)
     form = LineForm()
     if not form.validate():
-        flash(_form_error(form), "error")
-        return _back(inv)
+        return _refused(invoice_id, _form_error(form))
     try:
         drafting.add_line(current_user, inv, kind=form.kind.data, description=form.description.data,
                           quantity=form.quantity.data, unit_cents=form.unit_price.cents)
     except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        return _refused(invoice_id, error.message)
     return _back(inv)
 
 
@@ -251,14 +263,12 @@ def line_edit(invoice_id: int, line_id: int):
     line = get_scoped_or_404(InvoiceLine, line_id)
     form = EditLineForm()
     if not form.validate():
-        flash(_form_error(form), "error")
-        return _back(inv)
+        return _refused(invoice_id, _form_error(form))
     try:
         drafting.edit_line(current_user, inv, line, description=form.description.data,
                            unit_cents=getattr(form.unit_price, "cents", None))
     except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        return _refused(invoice_id, error.message)
     return _back(inv)
 
 
@@ -267,26 +277,23 @@ def line_edit(invoice_id: int, line_id: int):
 def line_delete(invoice_id: int, line_id: int):
     inv = _invoice_or_404(invoice_id)
     line = get_scoped_or_404(InvoiceLine, line_id)
-    if ConfirmForm().validate():
-        try:
-            drafting.remove_line(current_user, inv, line)
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+    if not ConfirmForm().validate():
+        return _refused(invoice_id, _("The form has expired. Please try again."))
+    try:
+        drafting.remove_line(current_user, inv, line)
+    except ValidationError as error:
+        return _refused(invoice_id, error.message)
     return _back(inv)
 
 
 def _action(invoice_id: int, do, success: str):
     inv = _invoice_or_404(invoice_id)
     if not ConfirmForm().validate():
-        flash(_("The form has expired. Please try again."), "error")
-        return _back(inv)
+        return _refused(invoice_id, _("The form has expired. Please try again."))
     try:
         result = do(inv)
     except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(db.session.get(Invoice, invoice_id))
+        return _refused(invoice_id, error.message)
     flash(success, "success")
     return redirect(url_for("billing.invoice", invoice_id=result.id)) if isinstance(result, Invoice) else \
         redirect(url_for("billing.overview"))
@@ -358,8 +365,11 @@ def _file_name(inv: Invoice) -> str:
 # --- the client portal's downloads ------------------------------------------------------------------
 
 def _client_invoice_or_404(invoice_id: int) -> Invoice:
-    if current_user.is_staff or not current_user.is_authenticated:
-        abort(404)
+    """A client user's own workspace's finalised invoice (staff who bill see it as on their own pages)."""
+    if current_user.is_staff:
+        if not can(current_user, "billing.manage"):
+            abort(404)
+        return _invoice_or_404(invoice_id)
     client_workspaces = {m.workspace_id for m in current_user.memberships}
     inv = db.get_in_agency(Invoice, invoice_id, current_user.agency_id)
     if inv is None or inv.workspace_id not in client_workspaces or inv.state == InvoiceState.DRAFT:
@@ -385,7 +395,8 @@ def portal_invoice_xml(invoice_id: int):
 @permission_required("billing.manage")
 def settings():
     details = agency_details(current_user.agency_id)
-    form = AgencyDetailsForm(obj=details)
+    # A POST is read alone: a field left out is empty, never silently the stored value.
+    form = AgencyDetailsForm() if request.method == "POST" else AgencyDetailsForm(obj=details)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data or "" for name in (
             "legal_name", "street", "postcode", "city", "country", "tax_number", "vat_id", "email", "bank_name",
@@ -404,7 +415,7 @@ def settings():
 def workspace_settings(workspace: str):
     ws = workspace_or_404(workspace)
     setup = workspace_billing(ws)
-    form = WorkspaceBillingForm(obj=setup, formdata=request.form if request.method == "POST" else None)
+    form = WorkspaceBillingForm() if request.method == "POST" else WorkspaceBillingForm(obj=setup, formdata=None)
     if request.method == "GET":
         form.fee.data = money.decimal_amount(setup.fee_cents) if setup.fee_cents else ""
         form.overage.data = money.decimal_amount(setup.overage_cents_per_hour) \
