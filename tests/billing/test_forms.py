@@ -56,8 +56,8 @@ def _cases(world, invoice, line):
              "payment_days": "999"},
             {"legal_name": _file(), "street": "B", "postcode": "1", "city": "C", "country": "DE", "tax_number": "1",
              "payment_days": "14"},
-            {name: HUGE for name in ("legal_name", "street", "postcode", "city", "country", "tax_number", "footer",
-                                     "payment_days")}]),
+            dict.fromkeys(("legal_name", "street", "postcode", "city", "country", "tax_number", "footer",
+                           "payment_days"), HUGE)]),
         "billing.workspace_settings": (f"/w/{ws.slug}/billing", [
             {}, {"model": "barter", "vat_rate": "1900", "grouping": "activity", "client_name": "X",
                  "client_country": "DE"},
