@@ -43,13 +43,20 @@ class NotConfigured(Exception):
     pass
 
 
+_clients: dict[tuple[str, str], stripe.StripeClient] = {}
+
+
 def client() -> stripe.StripeClient:
-    """The SDK client for the configured key and base URL (the local double in tests and the demo)."""
+    """The SDK client for the configured key and base URL (the local double in tests and the demo); one per
+    setting, so its HTTP connections are kept and reused."""
     config = current_app.config["AGENCY"]
     if not config.stripe_api_key:
         raise NotConfigured("STRIPE_API_KEY is not set")
-    return stripe.StripeClient(config.stripe_api_key, base_addresses={"api": config.stripe_api_base},
-                               max_network_retries=0)
+    key = (config.stripe_api_key, config.stripe_api_base)
+    if key not in _clients:
+        _clients[key] = stripe.StripeClient(config.stripe_api_key, base_addresses={"api": config.stripe_api_base},
+                                            max_network_retries=0)
+    return _clients[key]
 
 
 def _key(invoice: Invoice, step: str) -> str:

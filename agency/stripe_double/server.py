@@ -446,6 +446,9 @@ def make_handler(double: StripeDouble):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "StripeDouble/1.0"
+        # Headers and body leave in one segment: no 40 ms delayed-ACK stall per kept-alive request.
+        disable_nagle_algorithm = True
+        wbufsize = 64 * 1024
 
         def log_message(self, format, *args):
             pass
