@@ -192,7 +192,7 @@ def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int) -> None:
     for n in range(events):
         payload = json.dumps({"id": f"evt_bench_{n}", "object": "event", "type": event_types[n % 3],
                               "data": {"object": {"id": stripe_id, "object": "invoice"}}}).encode()
-        payloads.append((payload, double.sign(payload)))
+        payloads.append(payload)
     payloads += payloads[: events // 10]  # redeliveries
     client.get("/healthz")
     started = time.perf_counter()
@@ -200,8 +200,9 @@ def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int) -> None:
         client.get("/healthz")
     baseline = time.perf_counter() - started
     started = time.perf_counter()
-    codes = [client.post("/webhooks/stripe", data=p, headers={"Stripe-Signature": s}).status_code
-             for p, s in payloads]
+    # Signed as each is sent, as Stripe does: a signature older than the 300 s tolerance is refused.
+    codes = [client.post("/webhooks/stripe", data=p, headers={"Stripe-Signature": double.sign(p)}).status_code
+             for p in payloads]
     seconds = time.perf_counter() - started
     server.shutdown()
     assert set(codes) == {200}, set(codes)

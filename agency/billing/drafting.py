@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -61,7 +61,8 @@ class LineDraft:
 
 @dataclass(frozen=True)
 class EntryRow:
-    """Entries of one person, activity and day (rates change by day at most), with their billed minutes."""
+    """Entries of one person and activity within one rate period (no rate of the agency changes inside it),
+    with their billed minutes; ``work_date`` is the period's first worked day (the day its rate is read for)."""
 
     ids: tuple[int, ...]
     user_id: int
@@ -70,28 +71,34 @@ class EntryRow:
     billed: int  # minutes after the workspace's rounding, summed
 
 
-# Rounded per entry (the rule of ``durations.billed_minutes``) and summed per person, activity and day in the
-# database: drafting reads one row per group instead of one per entry.
+# Rounded per entry (the rule of ``durations.billed_minutes``) and summed per person, activity and rate period
+# in the database: drafting reads one row per group instead of one per entry. The periods are cut at every
+# ``valid_from`` of the agency's rates inside the month (``width_bucket`` over those dates).
 _OPEN_ENTRIES = text("""
-SELECT e.workspace_id, e.user_id, e.activity_id, e.work_date,
+SELECT e.workspace_id, e.user_id, e.activity_id, min(e.work_date),
        sum(CASE WHEN coalesce(s.rounding_minutes, 0) <= 1 THEN e.minutes
                 ELSE ceil(e.minutes::numeric / s.rounding_minutes)::int * s.rounding_minutes END)::int,
-       array_agg(e.id ORDER BY e.id)
+       array_agg(e.id)
 FROM time_entries e
 LEFT JOIN time_workspace_settings s ON s.workspace_id = e.workspace_id
 WHERE e.workspace_id = ANY(CAST(:ids AS bigint[])) AND e.work_date BETWEEN :first AND :last
   AND e.state = 'approved' AND e.billable AND e.invoice_id IS NULL
-GROUP BY 1, 2, 3, 4
+GROUP BY e.workspace_id, e.user_id, e.activity_id, width_bucket(e.work_date, CAST(:cuts AS date[]))
 ORDER BY 1, 4, 2, 3
 """)
 
 
-def open_entries(workspace_ids: list[int], first: date, last: date) -> dict[int, list[EntryRow]]:
-    """Approved, billable, uninvoiced entries per workspace, grouped by person, activity and day."""
+def open_entries(workspace_ids: list[int], first: date, last: date,
+                 cuts: list[date] | None = None) -> dict[int, list[EntryRow]]:
+    """Approved, billable, uninvoiced entries per workspace, grouped by person, activity and rate period
+    (``cuts``: the days inside ``first``..``last`` on which a rate starts; None: every day is its own period)."""
     found: dict[int, list[EntryRow]] = defaultdict(list)
     if not workspace_ids:
         return found
-    rows = db.session.execute(_OPEN_ENTRIES, {"ids": list(workspace_ids), "first": first, "last": last})
+    if cuts is None:
+        cuts = [first + timedelta(days=n) for n in range(1, (last - first).days + 1)]
+    rows = db.session.execute(_OPEN_ENTRIES, {"ids": list(workspace_ids), "first": first, "last": last,
+                                              "cuts": sorted(c for c in cuts if first < c <= last)})
     for ws_id, user_id, activity_id, day, billed, ids in rows:
         found[ws_id].append(EntryRow(tuple(ids), user_id, activity_id, day, billed))
     return found
@@ -196,7 +203,7 @@ def _draft_workspaces(actor: User | None, agency_id: int, workspaces: list[Works
                             "FROM unnest(CAST(:ids AS bigint[])) AS w ORDER BY w"), {"ids": ids})
     setups = billing_of_workspaces(ids)
     book = RateBook.of_agency(agency_id)
-    entries = open_entries(ids, month, last)
+    entries = open_entries(ids, month, last, book.starts_between(month, last))
     retainers = [w for w in workspaces if getattr(setups.get(w.id), "model", None) == BillingModel.RETAINER]
     statuses = budget_statuses(retainers, month) if retainers else {}
     names = _names(agency_id)
@@ -209,20 +216,23 @@ def _draft_workspaces(actor: User | None, agency_id: int, workspaces: list[Works
         Invoice.kind == InvoiceKind.INVOICE)))
     agency = db.session.get(Agency, agency_id)
     drafted = []
-    for done, ws in enumerate(workspaces, start=1):
-        setup = setups.get(ws.id) or workspace_billing(ws)
-        status = statuses.get(ws.id)
-        included = (status.available_minutes if status.has_budget else 0) if status else 0
-        invoice = _build(ws, month, setup, book, entries.get(ws.id, []), included, names, existing.get(ws.id),
-                         ws.id in billed, agency)
-        if invoice is not None:
-            drafted.append(invoice)
-        if progress:
-            progress(done, len(workspaces))
+    with db.session.no_autoflush:  # one flush below writes every draft
+        for done, ws in enumerate(workspaces, start=1):
+            setup = setups.get(ws.id) or workspace_billing(ws)
+            status = statuses.get(ws.id)
+            included = (status.available_minutes if status.has_budget else 0) if status else 0
+            invoice = _build(ws, month, setup, book, entries.get(ws.id, []), included, names, existing.get(ws.id),
+                             ws.id in billed, agency)
+            if invoice is not None:
+                drafted.append(invoice)
+            if progress:
+                progress(done, len(workspaces))
     db.session.flush()
-    for invoice in drafted:
+    if drafted:  # one audit event per request, however many drafts it wrote
         audit.record("billing.drafted", agency_id=agency_id, actor=actor, object_type="invoice",
-                     object_id=invoice.id, details={"month": month.isoformat(), "gross_cents": invoice.gross_cents})
+                     object_id=drafted[0].id if len(drafted) == 1 else "",
+                     details={"month": month.isoformat(), "drafts": len(drafted),
+                              "invoices": [i.id for i in drafted][:1000]})
     return drafted
 
 

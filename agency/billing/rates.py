@@ -68,6 +68,11 @@ class RateBook:
     def of_agency(cls, agency_id: int) -> RateBook:
         return cls(list(db.session.scalars(select(Rate).where(Rate.agency_id == agency_id))))
 
+    def starts_between(self, first: date, last: date) -> list[date]:
+        """The days in ``first``..``last`` on which some rate starts (where the applying rate may change)."""
+        return sorted({r.valid_from for found in self._by_key.values() for r in found
+                       if first < r.valid_from <= last})
+
     def _valid(self, key: tuple, day: date) -> Rate | None:
         return next((r for r in self._by_key.get(key, ()) if r.valid_from <= day), None)
 
