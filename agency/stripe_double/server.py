@@ -153,9 +153,17 @@ class StripeDouble:
     def handle(self, method: str, path: str, query: str, body: str, headers: dict) -> tuple[int, dict, dict]:
         """One API request: (status, JSON body, extra headers)."""
         auth = headers.get("authorization", "")
-        if not auth.startswith("Bearer " + self.api_key_prefix):
+        key_given = auth[7:] if auth.startswith("Bearer ") else ""
+        if auth.startswith("Basic "):  # curl -u sk_test_…: as in Stripe's documentation
+            import base64
+
+            try:
+                key_given = base64.b64decode(auth[6:]).decode().split(":", 1)[0]
+            except (ValueError, UnicodeDecodeError):
+                key_given = ""
+        if not key_given.startswith(self.api_key_prefix):
             return 401, {"error": {"type": "invalid_request_error", "message":
-                                   "Invalid API Key provided: " + auth[7:15] + "****"}}, {}
+                                   "Invalid API Key provided: " + key_given[:8] + "****"}}, {}
         params = decode_form(body if method == "POST" else query)
         key = headers.get("idempotency-key")
         with self.lock:
