@@ -207,6 +207,28 @@ def sandbox_command(port: int, host: str, seed: int, state_file: str | None, web
     run_sandbox(host=host, port=port, seed=seed, state_file=state_file, **options)
 
 
+@main.command("stripe-double")
+@click.option("--port", default=8003, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--webhook-url", default=None, help="POST signed Stripe events here (e.g. http://127.0.0.1:8000/webhooks/stripe).")
+@click.option("--webhook-secret", envvar="STRIPE_WEBHOOK_SECRET", default="whsec_demo", show_default=True)
+@click.option("--duplicate-events", is_flag=True, help="Deliver every event twice (as Stripe may).")
+def stripe_double_command(port: int, host: str, webhook_url: str | None, webhook_secret: str,
+                          duplicate_events: bool) -> None:
+    """Run the local Stripe-compatible server (tests, demo): customers, invoices, items, signed webhooks."""
+    from agency.stripe_double import StripeDouble, serve
+
+    double = StripeDouble(webhook_url=webhook_url, webhook_secret=webhook_secret)
+    double.duplicate_events = duplicate_events
+    server = serve(double, host, port)
+    click.echo(f"Stripe double on http://{host}:{server.server_port} (API key: any sk_test_…)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
 @main.command("rotate-keys")
 @with_appcontext
 def rotate_keys_command() -> None:
@@ -256,6 +278,7 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     sandbox_port = sandbox_port or port + 1
     sandbox_base = f"http://{host}:{sandbox_port}"
     mail_port = port + 2
+    stripe_port = port + 3
     env = dict(os.environ)
     env.setdefault("META_GRAPH_BASE", f"{sandbox_base}/graph/v26.0")
     env.setdefault("GOOGLE_API_BASE", f"{sandbox_base}/google")
@@ -273,6 +296,9 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
     env.setdefault("MAIL_FROM", "Agency Demo <demo@nordlicht.demo>")
     env.setdefault("META_APP_SECRET", "demo-app-secret")
     env.setdefault("META_VERIFY_TOKEN", "demo-verify-token")
+    env.setdefault("STRIPE_API_KEY", "sk_test_demo")
+    env.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_demo")
+    env.setdefault("STRIPE_API_BASE", f"http://{host}:{stripe_port}")
     env["AGENCY_SANDBOX_URL"] = sandbox_base
     env["AGENCY_DEMO_STAFF"] = "1"
     logs = config.instance_dir / "logs"
@@ -316,6 +342,8 @@ def demo_command(port: int, host: str, sandbox_port: int | None) -> None:
                           "--state-file", str(config.instance_dir / "sandbox-state.json"),
                           "--webhook-url", f"http://{host}:{port}/webhooks/meta", "--no-default-accounts"],
               "sandbox.log")
+        start("stripe double", [python, "-m", "agency.cli", "stripe-double", "--port", str(stripe_port), "--host",
+                                host, "--webhook-url", f"http://{host}:{port}/webhooks/stripe"], "stripe.log")
         config = embedded.resolve_service_urls(config)
         env.update(embedded.child_environment(config, base=env))
         env.setdefault("SECRET_KEY", config.resolved_secret_key())

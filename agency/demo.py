@@ -10,6 +10,7 @@ from sqlalchemy import select
 from agency import db
 from agency.accounts import services
 from agency.accounts.models import Agency, Role
+from agency.billing import demo as billing_demo
 from agency.community import demo as community_demo
 from agency.timetracking import demo as time_demo
 
@@ -118,4 +119,5 @@ def seed_demo() -> bool:
     community_demo.seed(owner, workspaces)
     db.session.flush()
     time_demo.seed(agency, None, workspaces)
+    billing_demo.seed(agency, workspaces)
     return True

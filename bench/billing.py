@@ -1,0 +1,240 @@
+"""Billing at scale and speed, in a fresh database (PostgreSQL on localhost).
+
+1. Draft invoices for 300 workspaces (hourly, retainer and fixed-fee clients; rates per agency, workspace,
+   activity and person) from 1,000,000 approved time entries of one month — every entry of the month is billed
+   — target <= 10 s. Baseline in the same process: one SQL aggregate over the same entries (the floor any
+   drafting has to read).
+2. One invoice as PDF/A-3b with its EN 16931 XML (build, XSD validation, WeasyPrint) — target <= 1 s. Baseline:
+   WeasyPrint rendering a one-line HTML page.
+3. Stripe webhook handling (signature check, dedupe, re-fetching the invoice from the local Stripe double over
+   HTTP, forward-only update) — target >= 200 events/s. Baseline: GET /healthz through the same test client.
+
+Run: ``.venv/bin/python bench/billing.py [--entries N] [--workspaces N]``
+(``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres; ``BENCH_REDIS_URL``,
+default redis://127.0.0.1:6379/13).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import fresh_database
+
+SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _app(url: str, **overrides):
+    from cryptography.fernet import Fernet
+
+    from agency.app import create_app
+    from agency.config import Config
+
+    config = Config(database_url=url, redis_url=REDIS, secret_key="bench-" + "x" * 40,
+                    encryption_keys=(Fernet.generate_key().decode(),), instance_dir=Path("/tmp/agency-bench"),
+                    testing=True, **overrides)
+    return create_app(config)
+
+
+def seed(app, url: str, entries: int, staff: int, workspaces: int, month: date) -> dict:
+    import psycopg
+
+    from agency import db
+    from agency.accounts.models import Agency, User, Workspace
+    from agency.billing import rates
+    from agency.billing.settings import save_agency_details, save_workspace_billing
+    from agency.timetracking.budgets import month_end
+    from agency.timetracking.models import Rollover, WorkspaceTimeSettings
+    from agency.timetracking.settings import activities
+
+    with app.app_context(), db.system_scope("bench: seed"):
+        agency = Agency(name="Bench Agentur", slug="bench-billing")
+        db.session.add(agency)
+        db.session.flush()
+        users = [User(agency_id=agency.id, email=f"staff{i}@bench.test", name=f"Staff {i:03d}",
+                      role="owner" if i == 0 else "community_manager") for i in range(staff)]
+        spaces = [Workspace(agency_id=agency.id, name=f"Client {i:03d}", slug=f"client-{i}")
+                  for i in range(workspaces)]
+        db.session.add_all(users + spaces)
+        db.session.flush()
+        acts = [a.id for a in activities(agency.id)]
+        save_agency_details(users[0], agency.id, legal_name="Bench GmbH", street="Weg 1", postcode="20095",
+                            city="Hamburg", tax_number="12/345/67890", vat_id="DE123456789",
+                            iban="DE02200505501015871393")
+        rates.set_rate(agency.id, cents_per_hour=9500, valid_from=date(2020, 1, 1))
+        rates.set_rate(agency.id, cents_per_hour=9900, valid_from=month + timedelta(days=14))
+        rng = random.Random(11)
+        for index, ws in enumerate(spaces):
+            model = ("hourly", "retainer", "fixed")[index % 3]
+            db.session.add(WorkspaceTimeSettings(agency_id=agency.id, workspace_id=ws.id, rounding_minutes=15,
+                                                 budget_minutes=4000 * 60 if model == "retainer" else None,
+                                                 rollover=Rollover.UNUSED, thresholds=[80, 100]))
+            save_workspace_billing(users[0], ws, model=model, fee_cents=250000, overage_cents_per_hour=11000,
+                                   vat_rate=(1900, 700)[index % 2], grouping=("activity", "staff")[index % 2],
+                                   client_name=ws.name)
+            if index % 5 == 0:
+                rates.set_rate(agency.id, cents_per_hour=12000, valid_from=date(2020, 1, 1), workspace_id=ws.id)
+            if index % 7 == 0:
+                rates.set_rate(agency.id, cents_per_hour=13500, valid_from=date(2020, 1, 1), workspace_id=ws.id,
+                               user_id=rng.choice(users).id)
+        rates.set_rate(agency.id, cents_per_hour=8000, valid_from=date(2020, 1, 1), activity_id=acts[-1])
+        db.session.commit()
+        ids = {"agency": agency.id, "owner": users[0].id, "users": [u.id for u in users],
+               "workspaces": [w.id for w in spaces], "activities": acts}
+    days = (month_end(month) - month).days + 1
+    raw = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(raw) as conn, conn.cursor() as cur:
+        with cur.copy("COPY time_entries (agency_id, workspace_id, user_id, activity_id, work_date, minutes, note, "
+                      "billable, source, state) FROM STDIN") as copy:
+            per_user = {u: rng.sample(ids["workspaces"], 8) for u in ids["users"]}
+            for n in range(entries):
+                user = ids["users"][n % staff]
+                copy.write_row((ids["agency"], rng.choice(per_user[user]), user, rng.choice(acts),
+                                month + timedelta(days=rng.randrange(days)), rng.choice((5, 10, 15, 20, 30, 45)),
+                                "", True, "manual", "approved"))
+        conn.commit()
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return ids
+
+
+def bench_drafting(app, ids: dict, month: date) -> None:
+    from sqlalchemy import text
+
+    from agency import db
+    from agency.accounts.models import User
+    from agency.billing import drafting
+    from agency.timetracking.budgets import month_end
+
+    with app.app_context(), db.tenant(db.session(), ids["agency"]):
+        started = time.perf_counter()
+        rows = db.session.execute(text(
+            "SELECT workspace_id, activity_id, user_id, sum(minutes) FROM time_entries WHERE agency_id = :a AND "
+            "work_date BETWEEN :f AND :l AND state = 'approved' AND billable AND invoice_id IS NULL "
+            "GROUP BY 1, 2, 3"), {"a": ids["agency"], "f": month, "l": month_end(month)}).all()
+        baseline = time.perf_counter() - started
+        db.session.rollback()
+        owner = db.session.get(User, ids["owner"])
+        started = time.perf_counter()
+        drafted = drafting.draft_all(owner, ids["agency"], month)
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        lines = sum(len(i.lines) for i in drafted)
+        billed = sum(len(line.entry_ids or []) for i in drafted for line in i.lines)
+    print(f"draft all: {len(drafted)} invoices, {lines} lines, {billed:,} entries billed in {seconds:.2f} s "
+          f"(target <= 10 s); SQL aggregate baseline {baseline:.2f} s ({len(rows):,} groups); "
+          f"ratio {seconds / baseline:.1f}x")
+
+
+def bench_pdf(app, ids: dict, repeat: int) -> int:
+    from sqlalchemy import select
+    from weasyprint import HTML
+
+    from agency import db
+    from agency.accounts.models import User
+    from agency.billing import finalising
+    from agency.billing.models import Invoice
+    from agency.billing.pdf import invoice_pdf
+
+    with app.app_context(), app.test_request_context(), db.tenant(db.session(), ids["agency"]):
+        invoice = db.session.scalar(select(Invoice).where(Invoice.agency_id == ids["agency"], Invoice.state == "draft")
+                                    .order_by(Invoice.id).limit(1))
+        finalising.finalise(db.session.get(User, ids["owner"]), invoice)
+        db.session.commit()
+        invoice_pdf(invoice)  # warm fonts and templates
+        samples, baseline = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            size = len(invoice_pdf(invoice))
+            samples.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            HTML(string="<p>Rechnung</p>").write_pdf()
+            baseline.append(time.perf_counter() - started)
+        median, base = statistics.median(samples), statistics.median(baseline)
+        print(f"invoice PDF/A-3b with factur-x.xml ({len(invoice.lines)} lines, {size // 1024} KiB): median "
+              f"{median * 1000:.0f} ms (target <= 1000 ms); one-line WeasyPrint baseline {base * 1000:.0f} ms; "
+              f"ratio {median / base:.1f}x")
+        return invoice.id
+
+
+def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int) -> None:
+    from agency import db
+    from agency.billing import stripe_gateway
+    from agency.billing.models import Invoice, SendState
+    from agency.stripe_double import StripeDouble, serve
+
+    double = StripeDouble(webhook_secret="whsec_bench")
+    double.hold_events = True
+    server = serve(double)
+    app = _app(url, stripe_api_key="sk_test_bench", stripe_webhook_secret="whsec_bench",
+               stripe_api_base=f"http://127.0.0.1:{server.server_port}")
+    with app.app_context():
+        with db.tenant(db.session(), ids["agency"]):
+            db.session.get(Invoice, invoice_id).send_state = SendState.SENDING
+            db.session.commit()
+        sent = stripe_gateway.send(invoice_id, ids["agency"])
+        stripe_id, state = sent.stripe_invoice_id, sent.send_state
+        db.session.remove()
+    assert stripe_id and state == SendState.SENT, (stripe_id, state)
+    client = app.test_client()
+    event_types = ["invoice.finalized", "invoice.payment_failed", "invoice.paid"]
+    payloads = []
+    for n in range(events):
+        payload = json.dumps({"id": f"evt_bench_{n}", "object": "event", "type": event_types[n % 3],
+                              "data": {"object": {"id": stripe_id, "object": "invoice"}}}).encode()
+        payloads.append(payload)
+    payloads += payloads[: events // 10]  # redeliveries
+    client.get("/healthz")
+    started = time.perf_counter()
+    for _ in range(len(payloads)):
+        client.get("/healthz")
+    baseline = time.perf_counter() - started
+    started = time.perf_counter()
+    # Signed as each is sent, as Stripe does: a signature older than the 300 s tolerance is refused.
+    codes = [client.post("/webhooks/stripe", data=p, headers={"Stripe-Signature": double.sign(p)}).status_code
+             for p in payloads]
+    seconds = time.perf_counter() - started
+    server.shutdown()
+    assert set(codes) == {200}, set(codes)
+    rate = len(payloads) / seconds
+    print(f"webhooks: {len(payloads)} events ({events // 10} redelivered) at {rate:.0f} events/s "
+          f"(target >= 200/s); /healthz baseline {len(payloads) / baseline:.0f} requests/s; "
+          f"ratio {seconds / baseline:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--staff", type=int, default=200)
+    parser.add_argument("--workspaces", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--events", type=int, default=2000)
+    args = parser.parse_args()
+    from agency.cli import upgrade_database
+    from agency.db import sqlalchemy_url
+
+    url = sqlalchemy_url(fresh_database(SERVER, "agency_bench_billing"))
+    upgrade_database(url)
+    app = _app(url)
+    month = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    started = time.perf_counter()
+    ids = seed(app, url, args.entries, args.staff, args.workspaces, month)
+    print(f"seeded {args.entries:,} approved entries of {month:%Y-%m}, {args.staff} staff, {args.workspaces} "
+          f"workspaces in {time.perf_counter() - started:.0f} s")
+    bench_drafting(app, ids, month)
+    invoice_id = bench_pdf(app, ids, args.repeat)
+    bench_webhooks(url, ids, invoice_id, args.events)
+
+
+if __name__ == "__main__":
+    main()
