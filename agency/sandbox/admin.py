@@ -106,6 +106,16 @@ def list_replies() -> Response:
     return jsonify({"replies": rows})
 
 
+@bp.get("/moderation")
+def list_moderation() -> Response:
+    """Moderation calls received through the APIs and the resulting state, optionally for one account."""
+    account_id = request.args.get("account_id")
+    st = state()
+    rows = [r for r in st.moderation_log if not account_id or r["account_id"] == account_id]
+    states = {k: v for k, v in st.moderation.items() if not account_id or k == account_id}
+    return jsonify({"moderation": rows, "state": states})
+
+
 @bp.post("/items/edit")
 def edit_item() -> Response:
     """Change an item's text from now on: {account_id, id, text}."""
