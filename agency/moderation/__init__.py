@@ -7,16 +7,20 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from agency import wiring
-    from agency.moderation import jobs, services, templating
+    from agency.moderation import approval_views, approvals, jobs, services, templating  # noqa: F401  (routes)
     from agency.moderation.views import bp
 
     app.register_blueprint(bp)
     templating.init_app(app)
     wiring.add_slot(app, "thread.sidebar", "moderation/_thread.html")
     wiring.add_slot(app, "thread.reply", "moderation/_reply.html")
+    wiring.add_slot(app, "thread.composer", "moderation/_approvals_thread.html")
     wiring.add_slot(app, "inbox.row", "moderation/_row.html")
     wiring.add_slot(app, "inbox.bulk", "moderation/_bulk.html")
     wiring.provide(app, "moderation_counts", services.moderation_counts)
+    wiring.provide(app, "reply_approval", approvals.hold_for_approval)
+    wiring.provide(app, "client_approvals", approvals.client_approvals)
+    wiring.add_workspace_link(app, _l("Approvals"), "moderation.approvals_page", order=44)
     wiring.add_periodic(app, jobs.sweep_stuck_actions, interval=300)
     _describe_audit(app)
 
@@ -29,4 +33,10 @@ def _describe_audit(app: Flask) -> None:
         "moderation.retried": _l("Retried a moderation action"),
         "moderation.done": _l("The platform confirmed a moderation action"),
         "moderation.failed": _l("A moderation action failed"),
-    }, objects={"moderationaction": audit.ObjectKind(_l("Moderation action"))})
+        "moderation.approval_settings_saved": _l("Changed the reply approval setting"),
+        "moderation.reply_held": _l("A reply was held for approval"),
+        "moderation.reply_approved": _l("Approved a reply"),
+        "moderation.reply_rejected": _l("Rejected a reply"),
+    }, objects={"moderationaction": audit.ObjectKind(_l("Moderation action")),
+                "approvalsettings": audit.ObjectKind(_l("Reply approval setting")),
+                "replyapproval": audit.ObjectKind(_l("Reply waiting for approval"))})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from agency.forms import Form
@@ -28,3 +28,18 @@ class BulkModerateForm(Form):
     moderation = SelectField(_l("Moderation"), choices=[(a.value, ACTION_LABELS[a]) for a in BULK_ACTIONS],
                              validators=[InputRequired(_l("Choose an action."))])
     ids = SelectMultipleField(validate_choice=False, validators=[InputRequired(_l("Select at least one item."))])
+
+
+class ApprovalSettingsForm(Form):
+    mode = SelectField(_l("Replies need approval"), choices=[], validators=[InputRequired()])
+    approver = SelectField(_l("Who approves"), choices=[], validators=[InputRequired()])
+    rule_negative_public = BooleanField(_l("By rule: negative and public comments"))
+    rule_tags = StringField(_l("By rule: conversations tagged"), validators=[Optional(), Length(max=600)],
+                            description=_l("comma-separated, e.g. press, legal"))
+
+
+class DecisionForm(Form):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+                           validators=[InputRequired(_l("Approve or reject."))])
+    text = TextAreaField(_l("Reply"), validators=[Optional(), Length(max=10_000)])
+    comment = TextAreaField(_l("Comment for the author"), validators=[Optional(), Length(max=2000)])

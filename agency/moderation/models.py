@@ -5,8 +5,20 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency import db
@@ -70,3 +82,60 @@ class ModerationAction(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class ApprovalMode(enum.StrEnum):
+    OFF = "off"
+    ALWAYS = "always"
+    CRISIS = "crisis"  # only while a crisis incident of the workspace is open
+    RULE = "rule"  # negative and public, or carrying one of the tags
+
+
+class ApprovalSettings(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """Whether a workspace's replies need a second person's approval before they are sent, and whose."""
+
+    __tablename__ = "approval_settings"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", name="uq_approval_settings_workspace_id"),
+        CheckConstraint("mode in ('off','always','crisis','rule')", name="mode_known"),
+        CheckConstraint("approver in ('staff','client')", name="approver_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    #: staff: an account manager (or owner, admin) of the workspace; client: a client user in the portal
+    approver: Mapped[str] = mapped_column(String(8), default="staff", server_default="staff")
+    rule_negative_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql("true"))
+    rule_tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default=sql("'{}'"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class ReplyApproval(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A reply held until an approver approves (it is then queued like any reply), edits or rejects it."""
+
+    __tablename__ = "reply_approvals"
+    __table_args__ = (
+        CheckConstraint("status in ('waiting','approved','rejected')", name="status_known"),
+        CheckConstraint("approver in ('staff','client')", name="approver_known"),
+        Index("ix_reply_approvals_waiting", "workspace_id", "created_at", postgresql_where=sql("status = 'waiting'")),
+        Index("ix_reply_approvals_interaction", "interaction_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    #: the author's text when the approver edited it
+    original_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: why it needs approval ("always", "crisis", "negative_public", "tag:<name>")
+    reason: Mapped[str] = mapped_column(String(80))
+    approver: Mapped[str] = mapped_column(String(8), default="staff", server_default="staff")
+    status: Mapped[str] = mapped_column(String(8), default="waiting", server_default="waiting")
+    decided_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                      nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the reply queued once approved
+    reply_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="SET NULL"),
+                                                 nullable=True)

@@ -9,7 +9,7 @@ from flask import Flask, g
 from agency import db
 from agency.channels.models import Channel
 from agency.inbox.models import Interaction, Reply
-from agency.moderation import services
+from agency.moderation import approvals, services
 from agency.moderation.models import ModerationAction
 
 
@@ -17,6 +17,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(moderation_panel)
     app.add_template_global(moderation_states)
     app.add_template_global(moderation_reply_actions)
+    app.add_template_global(approvals.of_interaction, "approvals_of")
+    app.add_template_global(approvals.reason_label, "approval_reason")
+    app.add_template_global(approvals.waiting_time, "approval_wait")
 
 
 def moderation_panel(interaction: Interaction) -> SimpleNamespace:
