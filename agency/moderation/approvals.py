@@ -139,13 +139,11 @@ def may_decide(user: User, approval: ReplyApproval) -> bool:
 
 
 def _tell_approvers(approval: ReplyApproval, interaction: Interaction) -> None:
-    from flask import url_for
-
     from agency.accounts.models import Workspace
 
     workspace = db.session.get(Workspace, approval.workspace_id)
-    link = url_for("moderation.client_approvals") if approval.approver == "client" else \
-        url_for("moderation.approvals_page", workspace=workspace.slug)
+    # Paths, not url_for: jobs and rules hold replies outside requests too.
+    link = "/portal/approvals" if approval.approver == "client" else f"/w/{workspace.slug}/approvals"
     notify(approvers_of(approval), kind="approval", title=_l("A reply waits for your approval"),
            body=interaction.author_name, link=link, dedupe_key=f"approval-{approval.id}",
            workspace_id=approval.workspace_id)
@@ -189,14 +187,12 @@ def decide(actor: User, approval: ReplyApproval, decision: str, *, text: str | N
     audit.record(f"moderation.reply_{approval.status}", agency_id=approval.agency_id, actor=actor, obj=approval,
                  ip=ip, details={"interaction": approval.interaction_id, "edited": approval.original_text is not None})
     if approval.status == "rejected" and approval.author_id:
-        from flask import url_for
-
         from agency.accounts.models import Workspace
 
         author = db.session.get(User, approval.author_id)
         workspace = db.session.get(Workspace, approval.workspace_id)
         notify([author], kind="approval", title=_l("Your reply was not approved"), body=comment or "",
-               link=url_for("inbox.thread", workspace=workspace.slug, interaction_id=interaction.id),
+               link=f"/w/{workspace.slug}/inbox/{interaction.id}",
                dedupe_key=f"approval-rejected-{approval.id}", workspace_id=approval.workspace_id)
     return approval
 
@@ -228,11 +224,9 @@ def waiting_time(approval: ReplyApproval) -> timedelta:
 
 def client_approvals(workspace_id: int, user: User) -> list[dict]:
     """Replies waiting for this client user's approval, for the portal."""
-    from flask import url_for
-
     rows = [a for a in waiting(workspace_id) if a.approver == "client" and may_decide(user, a)]
     items = {i.id: i for i in db.session.scalars(select(Interaction).where(
         Interaction.id.in_([a.interaction_id for a in rows])))} if rows else {}
     return [{"id": a.id, "text": a.text, "created_at": a.created_at, "author_name": items[a.interaction_id].author_name,
              "item_text": items[a.interaction_id].text, "reason": reason_label(a.reason),
-             "url": url_for("moderation.client_approvals")} for a in rows]
+             "url": "/portal/approvals"} for a in rows]

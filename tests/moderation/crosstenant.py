@@ -1,7 +1,7 @@
 """Cross-tenant harness resolvers for the moderation routes: objects of agency A's workspace ws_a."""
 
 from agency import db
-from agency.moderation.models import ModerationAction
+from agency.moderation.models import ModerationAction, ReplyApproval
 from tests.inbox.crosstenant import _interaction
 
 
@@ -18,4 +18,16 @@ def _action(world) -> int:
     return row.id
 
 
-RESOLVERS = {"action_id": _action}
+def _approval(world) -> int:
+    row = getattr(world, "_reply_approval", None)
+    if row is None:
+        row = ReplyApproval(agency_id=world.agency_a.id, workspace_id=world.ws_a.id,
+                            interaction_id=_interaction(world).id, author_id=world.cm_a.id, text="Danke!",
+                            reason="always", approver="staff", status="waiting")
+        db.session.add(row)
+        db.session.flush()
+        world._reply_approval = row
+    return row.id
+
+
+RESOLVERS = {"action_id": _action, "approval_id": _approval}
