@@ -7,11 +7,15 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from agency import wiring
-    from agency.moderation import approval_views, approvals, jobs, services, templating  # noqa: F401  (routes)
+    from agency.inbox.signals import interaction_changed, interactions_received
+    from agency.moderation import approval_views, approvals, jobs, live, services, templating  # noqa: F401  (routes)
     from agency.moderation.views import bp
 
     app.register_blueprint(bp)
     templating.init_app(app)
+    interactions_received.connect(live.on_received, weak=False)  # the live inbox hears of new items...
+    interaction_changed.connect(live.on_changed, weak=False)  # ...and of changed ones, after the commit
+    wiring.add_slot(app, "inbox.banner", "moderation/_live.html")
     wiring.add_slot(app, "thread.sidebar", "moderation/_thread.html")
     wiring.add_slot(app, "thread.reply", "moderation/_reply.html")
     wiring.add_slot(app, "thread.composer", "moderation/_approvals_thread.html")

@@ -9,7 +9,7 @@ from flask import Flask, g
 from agency import db
 from agency.channels.models import Channel
 from agency.inbox.models import Interaction, Reply
-from agency.moderation import approvals, services
+from agency.moderation import approvals, live, services
 from agency.moderation.models import ModerationAction
 
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(approvals.of_interaction, "approvals_of")
     app.add_template_global(approvals.reason_label, "approval_reason")
     app.add_template_global(approvals.waiting_time, "approval_wait")
+    app.add_template_global(live.newest_id, "live_newest_id")
 
 
 def moderation_panel(interaction: Interaction) -> SimpleNamespace:

@@ -112,8 +112,44 @@ def bulk():
         except ValidationError as err:
             refused.append(f"{interaction.author_name}: {err.message}")
     if done:
-        flash(_("%(n)d items queued: %(action)s.", n=done, action=services.ACTION_LABELS[form.moderation.data]),
+        flash(_("Queued: %(action)s (%(n)d).", n=done, action=services.ACTION_LABELS[form.moderation.data]),
               "success")
     if refused:
-        flash(_("Not possible for %(n)d items: %(why)s", n=len(refused), why="; ".join(refused[:5])), "error")
+        flash(_("Not possible (%(n)d): %(why)s", n=len(refused), why="; ".join(refused[:5])), "error")
     return redirect(back, 303)
+
+
+@bp.route("/inbox/events")
+@permission_required("inbox.work")
+def events():
+    """The live inbox: server-sent events of new and changed items in the user's workspaces (``workspace``
+    narrows them to one) for an EventSource (``Accept: text/event-stream``); with ``after=<id>`` (the polling
+    fallback), or for any other request, a JSON count of items newer than that id."""
+    from flask import Response, jsonify
+
+    from agency.accounts.tenancy import visible_workspace_ids
+    from agency.moderation import live
+
+    workspace_ids = set(visible_workspace_ids())
+    chosen = request.args.get("workspace", "")
+    if chosen:
+        if not chosen.isdigit() or len(chosen) > 18 or int(chosen) not in workspace_ids:
+            abort(404)
+        workspace_ids = {int(chosen)}
+    after = request.args.get("after")
+    if after is None and "text/event-stream" not in request.headers.get("Accept", ""):
+        # Not an EventSource (a crawler, a script, a plain link): answer at once with the count after now.
+        after = str(live.newest_id())
+    if after is not None:
+        if not after.isdigit() or len(after) > 18:
+            return jsonify({"error": {"code": "bad_after", "message": _("after must be an item id."),
+                                      "fields": ["after"]}}), 400
+        return jsonify(live.new_after(workspace_ids, int(after)))
+    agency_id = current_user.agency_id
+    # The stream reads only Redis: the request's database session is given back before the first byte.
+    db.session.commit()
+    db.session.remove()
+    response = Response(live.stream(agency_id, workspace_ids), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
+    return response
