@@ -12,6 +12,7 @@ from agency.accounts import services
 from agency.accounts.models import Agency, Role
 from agency.billing import demo as billing_demo
 from agency.community import demo as community_demo
+from agency.moderation import demo as moderation_demo
 from agency.timetracking import demo as time_demo
 
 DEMO_AGENCY_SLUG = "nordlicht-social"
@@ -117,6 +118,7 @@ def seed_demo() -> bool:
         services.create_user(owner, email=email, name=name, role=role, password=DEMO_PASSWORD,
                              workspace_ids=assigned)
     community_demo.seed(owner, workspaces)
+    moderation_demo.seed(owner, workspaces)
     db.session.flush()
     time_demo.seed(agency, None, workspaces)
     billing_demo.seed(agency, workspaces)

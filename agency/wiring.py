@@ -35,6 +35,8 @@ PROVIDERS: dict[str, str] = {
     "moderation_counts": "moderation_counts(workspace_id, start, end) -> {action: count} of moderation done on the "
                          "platforms between two aware datetimes (hidden, deleted, ...)",
     "client_approvals": "client_approvals(workspace_id, user) -> replies waiting for this client user's approval",
+    "reply_approval": "reply_approval(actor, interaction, text) -> the reply held for approval instead of being "
+                      "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
 }
 
 

@@ -91,7 +91,10 @@ def window_state(interaction: Interaction, channel: Channel | None) -> str:
 
 
 def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
-    """Check the platform's limits and queue a reply; the send job runs after the commit."""
+    """Check the platform's limits and queue a reply; the send job runs after the commit.
+
+    When the workspace wants replies approved first, the held reply (not a ``Reply``) is returned instead.
+    """
     text = text.strip()
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
     if channel is None:
@@ -113,6 +116,9 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
     if window == "closed":
         raise ValidationError(_("Messenger allows replies only within 7 days of the customer's last message. "
                                 "Reach out another way."), "reply_text")
+    held = _held_for_approval(actor, interaction, text)
+    if held is not None:
+        return held  # an approver decides first; only an approved reply is queued (four eyes)
     reply = Reply(agency_id=interaction.agency_id, workspace_id=interaction.workspace_id,
                   interaction_id=interaction.id, author_id=actor.id, text=text, status="queued",
                   use_human_agent_tag=(window == "human_agent"))
@@ -122,6 +128,14 @@ def queue_reply(actor: User, interaction: Interaction, text: str) -> Reply:
     db.session.flush()
     enqueue_after_commit(send_reply, reply.agency_id, reply.id, job_id=_job_id(reply.id))
     return reply
+
+
+def _held_for_approval(actor: User, interaction: Interaction, text: str):
+    """The reply held for approval by the workspace's setting (provider ``reply_approval``), or None."""
+    from agency import wiring
+
+    hold = wiring.provided("reply_approval")
+    return hold(actor, interaction, text) if hold is not None else None
 
 
 def retry_reply(actor: User, reply: Reply) -> Reply:

@@ -106,6 +106,16 @@ def list_replies() -> Response:
     return jsonify({"replies": rows})
 
 
+@bp.get("/moderation")
+def list_moderation() -> Response:
+    """Moderation calls received through the APIs and the resulting state, optionally for one account."""
+    account_id = request.args.get("account_id")
+    st = state()
+    rows = [r for r in st.moderation_log if not account_id or r["account_id"] == account_id]
+    states = {k: v for k, v in st.moderation.items() if not account_id or k == account_id}
+    return jsonify({"moderation": rows, "state": states})
+
+
 @bp.post("/items/edit")
 def edit_item() -> Response:
     """Change an item's text from now on: {account_id, id, text}."""
@@ -297,6 +307,10 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 <label>Negative comments <input name="count" type="number" value="80" min="1" max="5000"></label>
 <label>Over minutes <input name="minutes" type="number" value="20" min="1" max="10080"></label>
 <button type="submit">Start the storm</button></form>
+<h2>Moderation received</h2>
+{% if moderation %}<table><tr><th>Account</th><th>Action</th><th>Item or person</th><th>Text</th></tr>
+{% for m in moderation %}<tr><td>{{ m.account_id }}</td><td>{{ m.action }}</td><td>{{ m.target }}</td>
+<td>{{ m.text or "" }}</td></tr>{% endfor %}</table>{% else %}<p>None yet.</p>{% endif %}
 </body></html>"""
 
 
@@ -305,4 +319,5 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 def fan_page() -> str:
     """The little HTML page where a person posts as a fan."""
     return render_template_string(PAGE, accounts=list(state().accounts.values()), platforms=PLATFORMS,
-                                  posted=request.args.get("posted"), error=request.args.get("error"))
+                                  posted=request.args.get("posted"), error=request.args.get("error"),
+                                  moderation=list(reversed(state().moderation_log[-30:])))

@@ -54,7 +54,7 @@ def create_sandbox_app(
     accounts and posted items across restarts; ``webhook_url`` + ``app_secret`` make fan posts
     send signed Meta webhooks.
     """
-    from agency.sandbox import admin, google, graph, graph_writes, oauth_pages, youtube  # noqa: F401
+    from agency.sandbox import admin, google, graph, graph_moderation, graph_writes, oauth_pages, youtube  # noqa: F401
 
     app = Flask(__name__)
     app.json = _SandboxJSON(app)

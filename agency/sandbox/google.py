@@ -314,6 +314,7 @@ def delete_reply(a: str, loc: str, review_id: str) -> Response:
     st = state()
     for record in _reply_records(st, account, review_id, st.now()):
         st.set_override(account, record["id"], deleted=True)
+    st.log_moderation(account, "delete", f"{review_id}/reply")
     return jsonify({})
 
 

@@ -64,7 +64,8 @@ def fb_comment(account: Account, item: Item) -> dict[str, Any]:
     author = {"id": account.account_id, "name": account.name} if item.own else \
         {"id": item.author_id, "name": item.author_name}
     row: dict[str, Any] = {"id": item.id, "message": item.text, "from": author,
-                           "created_time": graph_time(item.ts), "is_hidden": False,
+                           "created_time": graph_time(item.ts),
+                           "is_hidden": state().has_flag(account, "hidden", item.id),
                            "permalink_url": f"https://www.facebook.com/{account.account_id}/posts/"
                                             f"{item.container}?comment_id={item.id}"}
     if item.parent_id:
@@ -78,7 +79,7 @@ def ig_comment(account: Account, item: Item) -> dict[str, Any]:
     row: dict[str, Any] = {"id": item.id, "text": item.text, "timestamp": graph_time(item.ts),
                            "username": username, "from": {"id": account.account_id if item.own else item.author_id,
                                                           "username": username},
-                           "hidden": False, "like_count": 0}
+                           "hidden": state().has_flag(account, "hidden", item.id), "like_count": 0}
     if item.parent_id:
         row["parent_id"] = item.parent_id
     if item.container is not None:

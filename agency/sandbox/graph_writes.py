@@ -121,6 +121,13 @@ def send_message(node: str) -> Response:
         return graph_error("(#100) Unsupported post request.", 100)
     recipient = _param("recipient") or {}
     message = _param("message") or {}
+    if isinstance(recipient, dict) and recipient.get("comment_id"):
+        from agency.sandbox.graph_moderation import private_reply
+
+        text = message.get("text") if isinstance(message, dict) else None
+        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+            return graph_error("(#100) message[text] is required (at most 2000 characters)", 100)
+        return private_reply(account, str(recipient["comment_id"]), text)
     messaging_type = _param("messaging_type")
     tag = _param("tag")
     psid = str(recipient.get("id", "")) if isinstance(recipient, dict) else ""

@@ -76,6 +76,10 @@ class SandboxState:
         self.dynamic: dict[str, list[dict[str, Any]]] = {}
         self.overrides: dict[str, dict[str, dict[str, Any]]] = {}
         self.replies: list[dict[str, Any]] = []
+        #: per account: hidden / liked comment ids, blocked people, private replies, YouTube moderation status
+        self.moderation: dict[str, dict[str, Any]] = {}
+        #: every moderation call received, oldest first (for /_sandbox/moderation)
+        self.moderation_log: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
         self.codes: dict[str, dict[str, Any]] = {}
         self.user_tokens: dict[str, str] = {}  # token -> "meta" | "google"
@@ -100,6 +104,8 @@ class SandboxState:
         self.dynamic = data.get("dynamic", {})
         self.overrides = data.get("overrides", {})
         self.replies = data.get("replies", [])
+        self.moderation = data.get("moderation", {})
+        self.moderation_log = data.get("moderation_log", [])
         self.counter = data.get("counter", 0)
         self.user_tokens = data.get("user_tokens", {})
         self.token_expiry = data.get("token_expiry", {})
@@ -113,6 +119,8 @@ class SandboxState:
             "dynamic": self.dynamic,
             "overrides": self.overrides,
             "replies": self.replies,
+            "moderation": self.moderation,
+            "moderation_log": self.moderation_log,
             "counter": self.counter,
             "user_tokens": self.user_tokens,
             "token_expiry": self.token_expiry,
@@ -292,6 +300,35 @@ class SandboxState:
         with self.lock:
             self.replies.append({"account_id": account.account_id, "platform": account.platform,
                                  "received_at": self.now(), **fields})
+            self.save()
+
+    # -- moderation ------------------------------------------------------------------------
+
+    def moderation_of(self, account: Account) -> dict[str, Any]:
+        """The account's moderation state: hidden and liked ids, blocked people, private replies, statuses."""
+        return self.moderation.setdefault(account.account_id, {"hidden": [], "liked": [], "blocked": [],
+                                                               "private_replies": {}, "status": {}})
+
+    def set_flag(self, account: Account, flag: str, value: str, on: bool) -> None:
+        """Add or remove ``value`` in the account's ``flag`` list (hidden, liked, blocked)."""
+        with self.lock:
+            values = self.moderation_of(account)[flag]
+            if on and value not in values:
+                values.append(value)
+            elif not on and value in values:
+                values.remove(value)
+            self.version += 1
+            self.save()
+
+    def has_flag(self, account: Account, flag: str, value: str) -> bool:
+        """Whether ``value`` is in the account's ``flag`` list."""
+        return value in self.moderation.get(account.account_id, {}).get(flag, ())
+
+    def log_moderation(self, account: Account, action: str, target: str, **fields: Any) -> None:
+        """Remember a moderation call received through the API."""
+        with self.lock:
+            self.moderation_log.append({"account_id": account.account_id, "platform": account.platform,
+                                        "action": action, "target": target, "received_at": self.now(), **fields})
             self.save()
 
     # -- faults ----------------------------------------------------------------------------

@@ -168,6 +168,56 @@ def insert_comment() -> Response:
     return jsonify(comment_json(account, st.dynamic_item(account, record)))
 
 
+MODERATION_STATUSES = ("heldForReview", "published", "rejected")
+
+
+@bp.post("/comments/setModerationStatus")
+def set_moderation_status() -> Response:
+    """comments.setModerationStatus: hold a comment for review, publish it again, or reject it (204)."""
+    ids = [i.strip() for i in request.args.get("id", "").split(",") if i.strip()]
+    account = authorise(YT, _account_of_comment(ids[0] if ids else ""))
+    if isinstance(account, Response):
+        return account
+    status = request.args.get("moderationStatus", "")
+    if not ids or status not in MODERATION_STATUSES:
+        return google_error(400, "The moderationStatus or id parameter is invalid.", "INVALID_ARGUMENT",
+                            "invalidModerationStatus" if ids else "idRequired")
+    st = state()
+    items = [st.lookup(account, i) for i in ids]
+    if any(i is None or i.deleted for i in items):
+        return google_error(404, "The comment could not be found.", "NOT_FOUND", "commentNotFound")
+    if any(i.own for i in items):
+        return google_error(403, "The comment cannot be moderated by the channel owner.", "PERMISSION_DENIED",
+                            "operationNotSupported")
+    for item in items:
+        with st.lock:
+            st.moderation_of(account)["status"][item.id] = status
+        st.set_flag(account, "hidden", item.id, status == "heldForReview")
+        if status == "rejected":
+            st.set_override(account, item.id, deleted=True)
+        st.log_moderation(account, {"heldForReview": "hide", "published": "unhide", "rejected": "delete"}[status],
+                          item.id, moderation_status=status)
+    return Response(status=204)
+
+
+@bp.delete("/comments")
+def delete_comment() -> Response:
+    """comments.delete: the channel's own comment (204)."""
+    comment_id = request.args.get("id", "").strip()
+    account = authorise(YT, _account_of_comment(comment_id))
+    if isinstance(account, Response):
+        return account
+    st = state()
+    item = st.lookup(account, comment_id)
+    if item is None or item.deleted:
+        return google_error(404, "The comment could not be found.", "NOT_FOUND", "commentNotFound")
+    if not item.own:
+        return google_error(403, "Only the author can delete a comment.", "PERMISSION_DENIED", "forbidden")
+    st.set_override(account, item.id, deleted=True)
+    st.log_moderation(account, "delete", item.id)
+    return Response(status=204)
+
+
 @bp.get("/channels")
 def channels() -> Response:
     """channels.list with mine=true: the channels the token manages."""

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"inbox"},
     {"sla"},
     {"community"},
+    {"moderation"},
     {"timetracking"},
     {"billing"},
     {"reports"},

@@ -147,6 +147,21 @@ class SentReply:
 # --------------------------------------------------------------------------- errors
 
 
+@dataclass(frozen=True)
+class ModerationTarget:
+    """What a moderation action acts on: a comment (or our own reply) and its author."""
+
+    kind: str
+    external_id: str
+    parent_external_id: str | None = None
+    author_external_id: str | None = None
+    is_own: bool = False
+
+
+#: Every moderation action a connector may offer (each platform offers a subset, see ``moderation_actions``).
+MODERATION_ACTIONS = ("hide", "unhide", "delete", "like", "unlike", "ban", "unban", "private_reply")
+
+
 class ConnectorError(Exception):
     """Base of everything a connector raises; ``str()`` is fit for a community manager."""
 
@@ -161,6 +176,10 @@ class RateLimited(ConnectorError):
     def __init__(self, message: str, retry_after: datetime) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AlreadyDone(ConnectorError):
+    """The platform refuses because the action was done already (a private reply a comment already has)."""
 
 
 class TransientError(ConnectorError):
@@ -518,6 +537,25 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def fetch_item(self, external_id: str, kind: str | None = None) -> PlatformItem | None:
         """The item as it is now on the platform, or None when it was deleted."""
+
+    # -- moderation ------------------------------------------------------------------------
+
+    @classmethod
+    def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
+        """The moderation actions the platform allows on a ``kind`` of item (ours or a fan's)."""
+        return ()
+
+    def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
+        """Do ``action`` on the platform; returns the id of what it created (a private reply), else None.
+
+        Every action but ``private_reply`` sets a state (hidden, deleted, liked, banned) and may be repeated
+        safely; a private reply is refused by the platform once the comment has one (``AlreadyDone``).
+        """
+        raise PlatformError(f"{self.platform_label} does not allow this action here.")
+
+    def _check_moderation(self, action: str, target: ModerationTarget) -> None:
+        if action not in self.moderation_actions(target.kind, target.is_own):
+            raise PlatformError(f"{self.platform_label} does not allow this action here.")
 
     def check_reply_text(self, text: str, kind: str) -> None:
         """Refuse empty or over-long replies to a ``kind`` of item before any HTTP call."""

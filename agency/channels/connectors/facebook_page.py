@@ -14,6 +14,7 @@ Streams, in order:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from agency.channels.connectors.base import (
     AccessNotGranted,
     MessagingWindowClosed,
+    ModerationTarget,
     PassContext,
     PlatformError,
     PlatformItem,
@@ -34,7 +36,7 @@ from agency.channels.connectors.base import (
     parse_time,
     short,
 )
-from agency.channels.connectors.meta import GraphConnector
+from agency.channels.connectors.meta import GraphConnector, GraphNotFound
 
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
 COMMENT_FIELDS = "id,message,from,created_time,parent{id},permalink_url,is_hidden"
@@ -309,3 +311,45 @@ class FacebookPageConnector(GraphConnector):
             return self._rating_item(row) if row else None
         row = self.get_or_none(join_path(external_id), fields=COMMENT_FIELDS)
         return self._comment_item(row, None) if row else None
+
+    # -- moderation ------------------------------------------------------------------------
+    # Graph API reference, Comment node: POST /{comment-id} with is_hidden, DELETE /{comment-id},
+    # POST|DELETE /{comment-id}/likes; Page node: POST|DELETE /{page-id}/blocked with ``user``;
+    # Messenger Platform private replies: POST /{page-id}/messages with recipient={"comment_id": ...}.
+
+    @classmethod
+    def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
+        """Fans' comments: hide, delete, like, answer privately, ban the author; our own: delete."""
+        if kind in ("comment", "reply"):
+            if is_own:
+                return ("delete",)
+            return ("hide", "unhide", "delete", "like", "unlike", "private_reply", "ban", "unban")
+        if kind == "direct_message" and not is_own:
+            return ("ban", "unban")
+        return ()
+
+    def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
+        """Hide, delete, like a comment as the Page, ban its author, or answer it privately."""
+        self._check_moderation(action, target)
+        node = join_path(target.external_id)
+        if action in ("hide", "unhide"):
+            self.graph("POST", node, data={"is_hidden": "true" if action == "hide" else "false"})
+        elif action == "delete":
+            with contextlib.suppress(GraphNotFound):  # gone already (an earlier attempt): what was wanted
+                self.graph("DELETE", node)
+        elif action in ("like", "unlike"):
+            self.graph("POST" if action == "like" else "DELETE", join_path(target.external_id, "likes"))
+        elif action in ("ban", "unban"):
+            if not target.author_external_id:
+                raise PlatformError("Facebook does not tell who wrote this; the person cannot be banned.")
+            path = join_path(self.account_id, "blocked")
+            if action == "ban":
+                self.graph("POST", path, data={"user": target.author_external_id})
+            else:
+                self.graph("DELETE", path, params={"user": target.author_external_id})
+        elif action == "private_reply":
+            self.check_reply_text(text or "", "direct_message")
+            body = self.graph("POST", join_path(self.account_id, "messages"),
+                              json_body={"recipient": {"comment_id": target.external_id}, "message": {"text": text}})
+            return str(body.get("message_id") or "")
+        return None

@@ -8,6 +8,7 @@ the next incremental pass. The owner's answer (``reviewReply``) comes back as an
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 from agency.channels.connectors.base import (
     AccessNotGranted,
+    ModerationTarget,
     PassContext,
     PlatformError,
     PlatformItem,
@@ -177,3 +179,20 @@ class GoogleBusinessProfileConnector(GoogleConnector):
         if external_id.endswith("/reply"):
             return items[1] if len(items) > 1 else None
         return items[0]
+
+    # -- moderation ------------------------------------------------------------------------
+    # Business Profile API: accounts.locations.reviews.deleteReply (DELETE .../reviews/{id}/reply).
+    # Reviews themselves cannot be hidden or deleted by the business.
+
+    @classmethod
+    def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
+        """Only our own answer to a review can be deleted."""
+        return ("delete",) if kind == "reply" and is_own else ()
+
+    def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
+        """Delete the owner's answer to a review."""
+        self._check_moderation(action, target)
+        review_id = target.parent_external_id or target.external_id.split("/")[0]
+        with contextlib.suppress(NotFound):  # no answer (any more): what was wanted
+            self.call("DELETE", self._location_path("reviews", review_id, "reply"))
+        return None

@@ -10,12 +10,14 @@ Streams, in order:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from agency.channels.connectors.base import (
     AccessNotGranted,
+    ModerationTarget,
     PassContext,
     PlatformError,
     PlatformItem,
@@ -27,7 +29,7 @@ from agency.channels.connectors.base import (
     parse_time,
     short,
 )
-from agency.channels.connectors.meta import GraphConnector
+from agency.channels.connectors.meta import GraphConnector, GraphNotFound
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count"
 REPLY_FIELDS = "id,text,timestamp,username,from,parent_id"
@@ -179,3 +181,24 @@ class InstagramBusinessConnector(GraphConnector):
             return self._mention_item(row) if row else None
         row = self.get_or_none(join_path(external_id), fields=f"{REPLY_FIELDS},media")
         return self._comment_item(row, None) if row else None
+
+    # -- moderation ------------------------------------------------------------------------
+    # Instagram Graph API, IG Comment: POST /{ig-comment-id}?hide=true|false, DELETE /{ig-comment-id}.
+
+    @classmethod
+    def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
+        """Fans' comments: hide, unhide, delete; our own replies: delete."""
+        if kind in ("comment", "reply"):
+            return ("delete",) if is_own else ("hide", "unhide", "delete")
+        return ()
+
+    def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
+        """Hide, unhide or delete a comment."""
+        self._check_moderation(action, target)
+        node = join_path(target.external_id)
+        if action in ("hide", "unhide"):
+            self.graph("POST", node, data={"hide": "true" if action == "hide" else "false"})
+        else:
+            with contextlib.suppress(GraphNotFound):  # gone already: what was wanted
+                self.graph("DELETE", node)
+        return None

@@ -17,6 +17,7 @@ import requests
 
 from agency.channels.connectors.base import (
     AccessNotGranted,
+    AlreadyDone,
     AuthExpired,
     Connector,
     MessagingWindowClosed,
@@ -37,6 +38,9 @@ TRANSIENT_CODES = frozenset({1, 2})
 #: (#10) with this subcode: "This message is sent outside of allowed window."
 OUTSIDE_WINDOW_SUBCODE = 2018278
 USAGE_THRESHOLD = 90
+#: (#10900) "Activity already replied to": a comment takes one private reply only (Messenger Platform,
+#: private replies).
+ALREADY_REPLIED_CODE = 10900
 
 
 class GraphNotFound(PlatformError):
@@ -132,6 +136,8 @@ class GraphConnector(Connector):
         if code in RATE_LIMIT_CODES or response.status_code == 429 or usage >= 100:
             retry = self.clock() + timedelta(minutes=wait_minutes) if wait_minutes else None
             return self._rate_limited(f"{self.label} rate limit reached: {message}", retry)
+        if code == ALREADY_REPLIED_CODE:
+            return AlreadyDone(f"{self.label} refused: {message}")
         if code == 10 and subcode == OUTSIDE_WINDOW_SUBCODE:
             return MessagingWindowClosed(f"{self.label} refused the message: {message}")
         if code in TRANSIENT_CODES or response.status_code >= 500 or error.get("is_transient"):

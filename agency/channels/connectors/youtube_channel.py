@@ -9,6 +9,7 @@ replies to recent threads are seen; the channel's own comments come back with ``
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 
 from agency.channels.connectors.base import (
     AccessNotGranted,
+    ModerationTarget,
     PassContext,
     PlatformError,
     PlatformItem,
@@ -26,7 +28,7 @@ from agency.channels.connectors.base import (
     VerifiedAccount,
     parse_time,
 )
-from agency.channels.connectors.google import GoogleConnector
+from agency.channels.connectors.google import GoogleConnector, NotFound
 
 #: comments.insert: textOriginal may hold up to 10,000 characters (YouTube Data API reference).
 REPLY_MAX = 10_000
@@ -152,3 +154,29 @@ class YouTubeChannelConnector(GoogleConnector):
                                                     "textFormat": "plainText"})
         rows = body.get("items") or []
         return self._comment_item(rows[0], None) if rows else None
+
+    # -- moderation ------------------------------------------------------------------------
+    # YouTube Data API v3: comments.setModerationStatus (POST comments/setModerationStatus?id=&moderationStatus=
+    # heldForReview|published|rejected, 204) for comments on the channel's videos; comments.delete (DELETE
+    # comments?id=, 204) for the channel's own comments.
+
+    #: our action → the moderation status YouTube sets
+    MODERATION_STATUS = {"hide": "heldForReview", "unhide": "published", "delete": "rejected"}
+
+    @classmethod
+    def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
+        """Fans' comments: hold for review, publish again, reject; our own replies: delete."""
+        if kind in ("comment", "reply"):
+            return ("delete",) if is_own else ("hide", "unhide", "delete")
+        return ()
+
+    def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
+        """Hold for review (hide), publish (unhide) or reject (delete) a fan's comment; delete our own."""
+        self._check_moderation(action, target)
+        if target.is_own:
+            with contextlib.suppress(NotFound):  # gone already: what was wanted
+                self.call("DELETE", "comments", params={"id": target.external_id})
+        else:
+            self.call("POST", "comments/setModerationStatus",
+                      params={"id": target.external_id, "moderationStatus": self.MODERATION_STATUS[action]})
+        return None

@@ -123,12 +123,15 @@ def reply(workspace: str, interaction_id: int):
                                          "tick “Send anyway” if yours should go out too.")]
             return _render(ws, interaction, reply_form=form, status=409, warning=others)
     try:
-        replies.queue_reply(current_user, interaction, form.reply_text.data)
+        queued = replies.queue_reply(current_user, interaction, form.reply_text.data)
     except ValidationError as err:
         apply_validation_error(form, err)
         return _render(ws, interaction, reply_form=form, status=400)
     presence.beat(interaction.id, current_user.id, current_user.name, "viewing")
     _worked(interaction, "replied")
+    if not isinstance(queued, Reply):  # held for approval by the workspace's setting
+        flash(_("Reply saved; it waits for approval before it is sent."), "info")
+        return redirect(_context(ws).thread_url(ws.slug, interaction.id))
     flash(_("Reply queued; it is being sent to the platform."), "success")
     return redirect(_context(ws).thread_url(ws.slug, interaction.id))
 

@@ -1,0 +1,46 @@
+"""Moderation on the platforms: hide, delete, like, ban, private replies and deleting our own replies,
+queued like replies (at most once), audited, shown on the inbox's pages through slots."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from agency import wiring
+    from agency.inbox.signals import interaction_changed, interactions_received
+    from agency.moderation import approval_views, approvals, jobs, live, services, templating  # noqa: F401  (routes)
+    from agency.moderation.views import bp
+
+    app.register_blueprint(bp)
+    templating.init_app(app)
+    interactions_received.connect(live.on_received, weak=False)  # the live inbox hears of new items...
+    interaction_changed.connect(live.on_changed, weak=False)  # ...and of changed ones, after the commit
+    wiring.add_slot(app, "inbox.banner", "moderation/_live.html")
+    wiring.add_slot(app, "thread.sidebar", "moderation/_thread.html")
+    wiring.add_slot(app, "thread.reply", "moderation/_reply.html")
+    wiring.add_slot(app, "thread.composer", "moderation/_approvals_thread.html")
+    wiring.add_slot(app, "inbox.row", "moderation/_row.html")
+    wiring.add_slot(app, "inbox.bulk", "moderation/_bulk.html")
+    wiring.provide(app, "moderation_counts", services.moderation_counts)
+    wiring.provide(app, "reply_approval", approvals.hold_for_approval)
+    wiring.provide(app, "client_approvals", approvals.client_approvals)
+    wiring.add_workspace_link(app, _l("Approvals"), "moderation.approvals_page", order=44)
+    wiring.add_periodic(app, jobs.sweep_stuck_actions, interval=300)
+    _describe_audit(app)
+
+
+def _describe_audit(app: Flask) -> None:
+    from agency import audit
+
+    audit.describe(app, actions={
+        "moderation.queued": _l("Asked for a moderation action on the platform"),
+        "moderation.retried": _l("Retried a moderation action"),
+        "moderation.done": _l("The platform confirmed a moderation action"),
+        "moderation.failed": _l("A moderation action failed"),
+        "moderation.approval_settings_saved": _l("Changed the reply approval setting"),
+        "moderation.reply_held": _l("A reply was held for approval"),
+        "moderation.reply_approved": _l("Approved a reply"),
+        "moderation.reply_rejected": _l("Rejected a reply"),
+    }, objects={"moderationaction": audit.ObjectKind(_l("Moderation action")),
+                "approvalsettings": audit.ObjectKind(_l("Reply approval setting")),
+                "replyapproval": audit.ObjectKind(_l("Reply waiting for approval"))})

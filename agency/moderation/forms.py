@@ -1,0 +1,45 @@
+"""Forms of moderation (Flask-WTF, CSRF on all)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from agency.forms import Form
+from agency.moderation.models import Action
+from agency.moderation.services import ACTION_LABELS
+
+#: bigint ids only (a larger number is no id of ours)
+ID = Regexp(r"^[0-9]{1,18}$", message=_l("Unknown item."))
+
+
+class ModerateForm(Form):
+    action = SelectField(_l("Action"), choices=[(a.value, ACTION_LABELS[a]) for a in Action],
+                         validators=[InputRequired(_l("Choose an action."))])
+    text = TextAreaField(_l("Private reply"), validators=[Optional(), Length(max=2000)])
+    reply = StringField(validators=[Optional(), ID])
+
+
+BULK_ACTIONS = (Action.HIDE, Action.DELETE)
+
+
+class BulkModerateForm(Form):
+    moderation = SelectField(_l("Moderation"), choices=[(a.value, ACTION_LABELS[a]) for a in BULK_ACTIONS],
+                             validators=[InputRequired(_l("Choose an action."))])
+    ids = SelectMultipleField(validate_choice=False, validators=[InputRequired(_l("Select at least one item."))])
+
+
+class ApprovalSettingsForm(Form):
+    mode = SelectField(_l("Replies need approval"), choices=[], validators=[InputRequired()])
+    approver = SelectField(_l("Who approves"), choices=[], validators=[InputRequired()])
+    rule_negative_public = BooleanField(_l("By rule: negative and public comments"))
+    rule_tags = StringField(_l("By rule: conversations tagged"), validators=[Optional(), Length(max=600)],
+                            description=_l("comma-separated, e.g. press, legal"))
+
+
+class DecisionForm(Form):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+                           validators=[InputRequired(_l("Approve or reject."))])
+    text = TextAreaField(_l("Reply"), validators=[Optional(), Length(max=10_000)])
+    comment = TextAreaField(_l("Comment for the author"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,141 @@
+"""Moderation actions on the platforms: hide, delete, like, ban, private replies, deleting our own replies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agency import db
+
+
+class Action(enum.StrEnum):
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    DELETE = "delete"
+    LIKE = "like"
+    UNLIKE = "unlike"
+    BAN = "ban"
+    UNBAN = "unban"
+    PRIVATE_REPLY = "private_reply"
+
+
+#: An action and the one that undoes it (delete and private replies cannot be undone on any platform).
+REVERSE = {Action.HIDE: Action.UNHIDE, Action.UNHIDE: Action.HIDE, Action.LIKE: Action.UNLIKE,
+           Action.UNLIKE: Action.LIKE, Action.BAN: Action.UNBAN, Action.UNBAN: Action.BAN}
+
+#: A moderation action in these states still waits for its job.
+PENDING = ("queued", "sending")
+
+
+class ModerationAction(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """One moderation action, queued by a person (or a rule) and done on the platform by a job, at most once."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (
+        CheckConstraint("action in ('hide','unhide','delete','like','unlike','ban','unban','private_reply')",
+                        name="action_known"),
+        CheckConstraint("status in ('queued','sending','done','failed')", name="status_known"),
+        # The item's moderation history, newest first (its state is the newest done action of each kind).
+        Index("ix_moderation_actions_interaction", "interaction_id", sql("id DESC")),
+        # Bans are per person and channel: the newest ban/unban of an author decides.
+        Index("ix_moderation_actions_author", "channel_id", "author_external_id",
+              postgresql_where=sql("action in ('ban','unban')")),
+        Index("ix_moderation_actions_pending", "status", postgresql_where=sql("status in ('queued','sending')")),
+        # Counts per workspace and period for reports.
+        Index("ix_moderation_actions_ws_done", "workspace_id", "done_at", postgresql_where=sql("status = 'done'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    #: set when the action is on our own sent reply (deleting it) rather than on the interaction itself
+    reply_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("channels.id", ondelete="SET NULL"),
+                                                   nullable=True)
+    author_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    action: Mapped[str] = mapped_column(String(16))
+    #: the private reply's text
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(8), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: what the platform created (the private reply's message id)
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class ApprovalMode(enum.StrEnum):
+    OFF = "off"
+    ALWAYS = "always"
+    CRISIS = "crisis"  # only while a crisis incident of the workspace is open
+    RULE = "rule"  # negative and public, or carrying one of the tags
+
+
+class ApprovalSettings(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """Whether a workspace's replies need a second person's approval before they are sent, and whose."""
+
+    __tablename__ = "approval_settings"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", name="uq_approval_settings_workspace_id"),
+        CheckConstraint("mode in ('off','always','crisis','rule')", name="mode_known"),
+        CheckConstraint("approver in ('staff','client')", name="approver_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    #: staff: an account manager (or owner, admin) of the workspace; client: a client user in the portal
+    approver: Mapped[str] = mapped_column(String(8), default="staff", server_default="staff")
+    rule_negative_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql("true"))
+    rule_tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default=sql("'{}'"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class ReplyApproval(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A reply held until an approver approves (it is then queued like any reply), edits or rejects it."""
+
+    __tablename__ = "reply_approvals"
+    __table_args__ = (
+        CheckConstraint("status in ('waiting','approved','rejected')", name="status_known"),
+        CheckConstraint("approver in ('staff','client')", name="approver_known"),
+        Index("ix_reply_approvals_waiting", "workspace_id", "created_at", postgresql_where=sql("status = 'waiting'")),
+        Index("ix_reply_approvals_interaction", "interaction_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    #: the author's text when the approver edited it
+    original_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: why it needs approval ("always", "crisis", "negative_public", "tag:<name>")
+    reason: Mapped[str] = mapped_column(String(80))
+    approver: Mapped[str] = mapped_column(String(8), default="staff", server_default="staff")
+    status: Mapped[str] = mapped_column(String(8), default="waiting", server_default="waiting")
+    decided_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                      nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the reply queued once approved
+    reply_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="SET NULL"),
+                                                 nullable=True)

@@ -1,0 +1,136 @@
+"""Browser journey of moderation: a fan comments on the sandbox; the community manager hides it from the
+thread (it is hidden on the sandbox), unhides it, and deletes another from the list's bulk bar; a held reply
+waits on the approvals page until the account manager approves it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from agency import db
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import screenshot
+
+
+@pytest.fixture
+def moderation_world(_app, _session_sandbox, test_config):
+    """A committed agency: owner, account manager, community manager, a synced sandbox Facebook Page, and a
+    worker on the replies queue (it does the moderation actions)."""
+    from agency.accounts.models import Agency
+    from agency.channels.services import connect_channel
+    from agency.inbox.jobs import run_sync
+    from agency.moderation import approvals
+    from tests.conftest import make_agency, make_user, make_workspace, unique_account
+
+    sandbox = _session_sandbox
+    original = _app.config["AGENCY"]
+    _app.config["AGENCY"] = original.with_overrides(meta_graph_base=sandbox.graph_base)
+    account = sandbox.add_account("facebook_page", unique_account("e2e"), name="Moderation Bäckerei",
+                                  history_days=1, per_day=6)
+    fan = sandbox.fan(account["account_id"], "comment", "Ihr seid die letzten Betrüger, kauft hier nix!",
+                      author_name="Troll Torsten")
+    spam = sandbox.fan(account["account_id"], "comment", "Gratis iPhone → http://spam.example", author_name="Spam Bot")
+    with _app.app_context(), db.system_scope("test: committed fixtures"):
+        agency = make_agency("Moderation Agentur")
+        ws = make_workspace(agency, "Moderation Bäckerei")
+        owner = make_user(agency, "owner", name="Olga Owner")
+        am = make_user(agency, "account_manager", workspaces=[ws], name="Mia Account")
+        cm = make_user(agency, "community_manager", workspaces=[ws], name="Carla CM")
+        channel = connect_channel(owner, ws, platform="facebook_page", account_id=account["account_id"],
+                                  token=account["token"], backfill_days=2)
+        db.session.commit()
+        run_sync(channel)
+        approvals.save_settings(owner, ws, mode="always", approver="staff", rule_negative_public=True, rule_tags=[])
+        db.session.commit()
+        info = {"agency_id": agency.id, "slug": ws.slug, "am": am.email, "cm": cm.email,
+                "account_id": account["account_id"], "fan": fan["id"], "spam": spam["id"]}
+        db.session.remove()
+    env = {**os.environ, "DATABASE_URL": test_config.database_url, "REDIS_URL": test_config.redis_url,
+           "SECRET_KEY": test_config.secret_key, "AGENCY_ENCRYPTION_KEYS": ",".join(test_config.encryption_keys),
+           "META_GRAPH_BASE": sandbox.graph_base}
+    worker = subprocess.Popen([sys.executable, "-m", "agency.cli", "worker", "replies"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield info
+    finally:
+        worker.terminate()
+        worker.wait(20)
+        _app.config["AGENCY"] = original
+        with _app.app_context(), db.system_scope("test: committed fixtures"):
+            db.session.delete(db.session.get(Agency, info["agency_id"]))
+            db.session.commit()
+            db.session.remove()
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _until(check, page, seconds: float = 30) -> None:
+    """Reload ``page`` until ``check()`` holds (the worker does the action in its own time)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the worker did not finish the action"
+        page.wait_for_timeout(300)
+        page.reload()
+
+
+def _moderation(sandbox, account_id: str) -> dict:
+    return sandbox.admin("GET", "moderation", account_id=account_id)["state"].get(account_id, {})
+
+
+def test_hide_unhide_and_bulk_delete_in_the_browser(browser, live_server, moderation_world, _session_sandbox):
+    world, sandbox = moderation_world, _session_sandbox
+    cm = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+    cm.on("dialog", lambda dialog: dialog.accept())
+    _login(cm, live_server, world["cm"])
+    cm.goto(f"{live_server}/w/{world['slug']}/inbox/")
+    cm.click("text=Troll Torsten")
+    cm.click("[data-mod-action=hide]")
+    _until(lambda: cm.locator("[data-mod-hidden]").count() > 0, cm)
+    assert _moderation(sandbox, world["account_id"])["hidden"] == [world["fan"]]
+    screenshot(cm, "moderation-thread-hidden")
+    cm.click("[data-mod-action=unhide]")
+    _until(lambda: cm.locator("[data-mod-action=hide]").count() > 0, cm)
+    assert _moderation(sandbox, world["account_id"])["hidden"] == []
+    # Bulk: delete the spam from the list.
+    cm.goto(f"{live_server}/w/{world['slug']}/inbox/")
+    cm.locator("[data-row]", has_text="Spam Bot").locator("input[data-select]").check()
+    cm.click("[data-mod-bulk=delete]")
+    deadline = time.monotonic() + 30
+    while not any(e["action"] == "delete" and e["target"] == world["spam"] for e in sandbox.admin(
+            "GET", "moderation", account_id=world["account_id"])["moderation"]):
+        assert time.monotonic() < deadline
+        cm.wait_for_timeout(300)
+    screenshot(cm, "moderation-list")
+
+
+def test_reply_waits_for_the_account_managers_approval(browser, live_server, moderation_world, _session_sandbox):
+    world, sandbox = moderation_world, _session_sandbox
+    cm = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+    _login(cm, live_server, world["cm"])
+    cm.goto(f"{live_server}/w/{world['slug']}/inbox/")
+    cm.click("text=Troll Torsten")
+    cm.fill("textarea[name=reply_text]", "Das tut uns leid – was ist passiert?")
+    cm.click("#composer button[type=submit]")
+    cm.wait_for_selector("[data-held-waiting]")
+    am = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+    _login(am, live_server, world["am"])
+    am.goto(f"{live_server}/w/{world['slug']}/approvals")
+    screenshot(am, "moderation-approvals")
+    am.fill("textarea[name=text]", "Das tut uns leid! Was ist passiert? Schreiben Sie uns gern.")
+    am.click("[data-approve]")
+    am.wait_for_selector("[data-decided=approved]")
+    deadline = time.monotonic() + 30
+    while "Das tut uns leid! Was ist passiert? Schreiben Sie uns gern." not in [
+            r["text"] for r in sandbox.admin("GET", "replies", account_id=world["account_id"])["replies"]]:
+        assert time.monotonic() < deadline, "the approved reply was not sent"
+        am.wait_for_timeout(300)
