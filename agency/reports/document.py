@@ -16,9 +16,8 @@ from typing import Any
 import nh3
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import get_locale
 from markupsafe import Markup
 
 from agency.reports.charts import Chart, bar_list_chart, column_chart, stacked_chart
@@ -27,9 +26,12 @@ from agency.reports.charts import Chart, bar_list_chart, column_chart, stacked_c
 COMMENTARY_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a"}
 
 
-def sanitize_commentary(html: str) -> str:
-    """The commentary as safe HTML: a few text tags, links only to http(s) and mailto, no images or styles."""
-    return nh3.clean(html or "", tags=COMMENTARY_TAGS, attributes={"a": {"href"}},
+def sanitize_commentary(source: str) -> str:
+    """The commentary (Markdown; raw HTML is escaped) as safe HTML: a few text tags, links only to http(s) and
+    mailto, no images, no styles — sanitized a second time with the report's own, narrower list of tags."""
+    from agency.community.markup import render_markdown
+
+    return nh3.clean(str(render_markdown(source or "")), tags=COMMENTARY_TAGS, attributes={"a": {"href"}},
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
@@ -221,8 +223,8 @@ def logo_data_uri(agency) -> str | None:
     return f"data:{mimetype};base64,{base64.b64encode(data).decode()}"
 
 
-def document_context(figures: dict[str, Any], *, workspace, agency, month: date, commentary_html: str = "",
-                     next_steps_html: str = "", author_name: str = "", status: str = "draft") -> dict[str, Any]:
+def document_context(figures: dict[str, Any], *, workspace, agency, month: date, commentary: str = "",
+                     next_steps: str = "", author_name: str = "", status: str = "draft") -> dict[str, Any]:
     """Everything the report template needs, in the workspace's language (call inside ``force_locale``)."""
     locale = workspace.locale or agency.default_locale or "de"
     fmt = Formats(locale)
@@ -233,8 +235,8 @@ def document_context(figures: dict[str, Any], *, workspace, agency, month: date,
         "month_label": fmt.month(month), "locale": locale, "brand_color": color, "logo": logo_data_uri(agency),
         "summary": summary_sentences(figures, fmt, address_form), "kpis": kpi_rows(figures, fmt),
         "charts": charts(figures, fmt, color), "address_form": address_form, "status": status,
-        "commentary": Markup(sanitize_commentary(commentary_html)),  # noqa: S704 - sanitized by nh3 above
-        "next_steps": Markup(sanitize_commentary(next_steps_html)),  # noqa: S704 - sanitized by nh3 above
+        "commentary": Markup(sanitize_commentary(commentary)),  # noqa: S704 - sanitized by nh3 above
+        "next_steps": Markup(sanitize_commentary(next_steps)),  # noqa: S704 - sanitized by nh3 above
         "author_name": author_name,
         "we_need": _addressed("What we need from you", "informal: What we need from you", address_form),
     }

@@ -323,9 +323,10 @@ def month_figures(workspace: Workspace, month: date, *, now: datetime | None = N
     return figures
 
 
-def agent_figures(workspace_ids: list[int], agency_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def agent_figures(workspace_ids: list[int], agency_id: int, start: datetime, end: datetime, *,
+                  first_day: date | None = None, last_day: date | None = None) -> list[dict[str, Any]]:
     """Per staff member in a period: replies sent, median time from the customer's item to their first reply,
-    and hours tracked on these workspaces."""
+    and hours tracked on these workspaces (work dates ``first_day`` … ``last_day``)."""
     if not workspace_ids:
         return []
     params = {"ids": workspace_ids, "start": start, "end": end}
@@ -334,7 +335,8 @@ def agent_figures(workspace_ids: list[int], agency_id: int, start: datetime, end
     minutes = dict(db.session.execute(text(
         "SELECT user_id, sum(minutes) FROM time_entries WHERE workspace_id = ANY(CAST(:ids AS bigint[])) "
         "AND work_date >= :first AND work_date < :last GROUP BY user_id"),
-        {"ids": workspace_ids, "first": start.date(), "last": end.date()}).all())
+        {"ids": workspace_ids, "first": first_day or start.date(),
+         "last": (last_day + timedelta(days=1)) if last_day else end.date()}).all())
     people = set(replies) | set(medians) | set(minutes)
     people.discard(None)
     names = dict(db.session.execute(text("SELECT id, name FROM users WHERE agency_id = :agency AND "

@@ -71,8 +71,8 @@ class Report(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     progress: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     figures: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql("'{}'::jsonb"))
-    commentary_html: Mapped[str] = mapped_column(Text, default="", server_default="")
-    next_steps_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    commentary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="", server_default="")
     generated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     file_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("stored_files.id", ondelete="RESTRICT"),

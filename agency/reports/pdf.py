@@ -75,7 +75,7 @@ def render_pdf(html: str, *, extra_css: str = "", title: str = "", lang: str = "
     fetcher = ReportURLFetcher()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     stylesheets = [CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher)] if extra_css else []
-    pdf = document.write_pdf(stylesheets=stylesheets, pdf_variant="pdf/ua-1", attachments=[], url_fetcher=fetcher)
+    pdf = document.write_pdf(stylesheets=stylesheets, pdf_variant="pdf/ua-1", attachments=[])
     if fetcher.refused:
         log.warning("report PDF: refused %d URL(s), e.g. %s", len(fetcher.refused), fetcher.refused[0])
     return pdf, fetcher.refused

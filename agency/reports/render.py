@@ -28,12 +28,12 @@ def locale_of(workspace: Workspace, agency: Agency) -> str:
     return workspace.locale or agency.default_locale or "de"
 
 
-def context(figures: dict[str, Any], workspace: Workspace, month: date, *, commentary_html: str = "",
-            next_steps_html: str = "", author_name: str = "", status: str = "draft") -> dict[str, Any]:
+def context(figures: dict[str, Any], workspace: Workspace, month: date, *, commentary: str = "",
+            next_steps: str = "", author_name: str = "", status: str = "draft") -> dict[str, Any]:
     """The template context in the workspace's language (call inside ``force_locale``)."""
     agency = db.session.get(Agency, workspace.agency_id)
     found = document.document_context(figures, workspace=workspace, agency=agency, month=month,
-                                      commentary_html=commentary_html, next_steps_html=next_steps_html,
+                                      commentary=commentary, next_steps=next_steps,
                                       author_name=author_name, status=status)
     found.update(kind_labels=KIND_LABELS, target_labels=TARGET_LABELS, moderation_labels=MODERATION_LABELS,
                  parse_day=_parse_day)

@@ -63,7 +63,7 @@ class LocalStorage:
 
 def storage() -> Storage:
     """The app's storage (local disk under ``AGENCY_STORAGE_DIR``)."""
-    return LocalStorage(current_app.config["AGENCY"].resolved_storage_dir())
+    return LocalStorage(current_app.config["AGENCY"].resolved_storage_dir)
 
 
 def new_key(prefix: str, suffix: str) -> str:

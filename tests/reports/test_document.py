@@ -15,13 +15,15 @@ NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 def test_pdf_has_the_key_figures_summary_and_pages(seeded, tmp_path):
     seeded.workspace.locale = "en"
     figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
-    data = render.render_pdf_bytes(figures, seeded.workspace, MONTH, commentary_html="<p>A <strong>good</strong> month.</p>")
+    data = render.render_pdf_bytes(figures, seeded.workspace, MONTH,
+                                   commentary="A **good** month.")
     (tmp_path / "report.pdf").write_bytes(data)
     text = pdf_text(data)
     reader = pypdf.PdfReader(io.BytesIO(data))
