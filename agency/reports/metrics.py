@@ -161,7 +161,7 @@ def core_figures(workspace: Workspace, start: datetime, end: datetime, *, now: d
     }
 
 
-def _volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[str, Any]:
+def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[str, Any]:
     by_channel: dict[str, dict[str, Any]] = {}
     by_kind: dict[str, int] = {}
     by_day: dict[str, int] = {}
@@ -180,7 +180,7 @@ def _volume(workspace: Workspace, params: dict, first: date, last: date) -> dict
             "by_day": by_day}
 
 
-def _sentiment_by_week(params: dict) -> list[dict[str, Any]]:
+def sentiment_by_week(params: dict) -> list[dict[str, Any]]:
     """Sentiment per ISO week of the period (the trend line of the report)."""
     weeks: dict[str, dict[str, int]] = {}
     for label, local_day, count in db.session.execute(_SENTIMENT, params):
@@ -310,8 +310,8 @@ def month_figures(workspace: Workspace, month: date, *, now: datetime | None = N
         "month": month.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "current": current, "previous": earlier[0], "average3": comparison_row(earlier),
         "kpis": kpis(current), "previous_kpis": kpis(earlier[0]),
-        "volume": _volume(workspace, params, month, last_day),
-        "sentiment_weeks": _sentiment_by_week(params),
+        "volume": volume(workspace, params, month, last_day),
+        "sentiment_weeks": sentiment_by_week(params),
         "moderation": _moderation(workspace, params),
         "topics": topics(params),
     }
