@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from agency import db
 from agency.accounts.models import Agency, Workspace
@@ -40,11 +41,12 @@ def context(figures: dict[str, Any], workspace: Workspace, month: date, *, comme
     return found
 
 
-def render_document_html(figures: dict[str, Any], workspace: Workspace, month: date, **options) -> str:
-    """The report as a fragment for a web page (``templates/reports/document.html``)."""
+def render_document_html(figures: dict[str, Any], workspace: Workspace, month: date, **options) -> Markup:
+    """The report as a fragment for a web page (``templates/reports/document.html``, autoescaped)."""
     agency = db.session.get(Agency, workspace.agency_id)
     with force_locale(locale_of(workspace, agency)):
-        return render_template("reports/document.html", **context(figures, workspace, month, **options))
+        html = render_template("reports/document.html", **context(figures, workspace, month, **options))
+    return Markup(html)  # noqa: S704 - the output of an autoescaping template
 
 
 def render_pdf_bytes(figures: dict[str, Any], workspace: Workspace, month: date, **options) -> bytes:

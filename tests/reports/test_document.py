@@ -45,7 +45,7 @@ def test_pdf_has_the_key_figures_summary_and_pages(seeded, tmp_path):
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 - the standard library's name
+    def do_GET(self):
         _Recorder.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
