@@ -209,17 +209,20 @@ def report_pdf(workspace: str, month: str):
 def overview():
     """Every workspace's report of one month, with the progress of those being generated ("generate all")."""
     month = parse_month(request.args.get("month", "")) or last_month()
+    return _overview(month, GenerateForm(formdata=None, month=month.strftime("%Y-%m")))
+
+
+def _overview(month: date, form: GenerateForm, status: int = 200):
     workspaces = visible_workspaces(current_user)
     by_workspace = {r.workspace_id: r for r in db.session.scalars(select(Report).where(
         Report.month == month, Report.workspace_id.in_([w.id for w in workspaces] or [0])))}
     rows = [(ws, by_workspace.get(ws.id)) for ws in workspaces]
     progress = {r.id: services.progress_of(r) for _w, r in rows if r is not None}
     done = sum(1 for _w, r in rows if r is not None and r.status != ReportStatus.GENERATING)
-    return render_template("reports/overview.html", month=month, rows=rows, progress=progress, done=done,
-                           form=GenerateForm(formdata=None, month=month.strftime("%Y-%m")),
+    return render_template("reports/overview.html", month=month, rows=rows, progress=progress, done=done, form=form,
                            generating=any(r is not None and r.status == ReportStatus.GENERATING for _w, r in rows),
                            previous=(month - timedelta(days=1)).replace(day=1),
-                           following=(month + timedelta(days=32)).replace(day=1))
+                           following=(month + timedelta(days=32)).replace(day=1)), status
 
 
 @bp.route("/reports/generate-all", methods=["POST"])
@@ -227,20 +230,19 @@ def overview():
 def generate_all():
     form = GenerateForm()
     if not form.validate():
-        flash(_("Enter a month as YYYY-MM."), "error")
-        return redirect(url_for("reports.overview")), 400
+        return _overview(last_month(), form, 400)
     month = form.month.month
     started = 0
-    for ws in visible_workspaces(current_user):
-        existing = services.report_for(ws, month)
-        if existing is not None and existing.status == ReportStatus.PUBLISHED:
-            continue
-        try:
+    try:
+        for ws in visible_workspaces(current_user):
+            existing = services.report_for(ws, month)
+            if existing is not None and existing.status == ReportStatus.PUBLISHED:
+                continue
             services.request_report(ws, month, current_user)
-        except ValidationError as error:
-            flash(error.message, "error")
-            return redirect(url_for("reports.overview", month=month.strftime("%Y-%m"))), 400
-        started += 1
+            started += 1
+    except ValidationError as error:  # nothing is kept: a 4xx rolls the request back
+        apply_validation_error(form, error)
+        return _overview(last_month(), form, 400)
     flash(_("%(n)s reports are being generated.", n=started), "success")
     return redirect(url_for("reports.overview", month=month.strftime("%Y-%m")))
 
