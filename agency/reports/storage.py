@@ -25,7 +25,7 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
 
-class KeyError_(ValueError):
+class StorageKeyError(ValueError):
     """A key that is not one of ours (path tricks, odd characters)."""
 
 
@@ -37,7 +37,7 @@ class LocalStorage:
 
     def _path(self, key: str) -> Path:
         if not _KEY.match(key) or ".." in key:
-            raise KeyError_(f"not a storage key: {key[:80]!r}")
+            raise StorageKeyError(f"not a storage key: {key[:80]!r}")
         return self.root / key
 
     def put(self, key: str, data: bytes) -> None:
@@ -68,7 +68,7 @@ def storage() -> Storage:
 
 def new_key(prefix: str, suffix: str) -> str:
     """A fresh random key such as ``reports/12/3f…9a.pdf``."""
-    return f"{prefix}/{secrets.token_urlsafe(24).lower().replace('_', '-')}{suffix}"
+    return f"{prefix}/{secrets.token_hex(20)}{suffix}"
 
 
 def sha256(data: bytes) -> str:
