@@ -75,7 +75,7 @@ class Report(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     next_steps: Mapped[str] = mapped_column(Text, default="", server_default="")
     generated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    file_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("stored_files.id", ondelete="RESTRICT"),
+    file_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("stored_files.id"),
                                                 nullable=True)
     checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(nullable=True)
