@@ -97,7 +97,7 @@ def test_account_manager_publishes_client_opens_and_downloads(_app, browser, liv
     with client.expect_download() as download_info:
         client.click("[data-download]")
     path = download_info.value.path()
-    data = open(path, "rb").read()
+    data = path.read_bytes()
     assert data.startswith(b"%PDF")
     from agency.reports import storage
     from agency.reports.models import Report
