@@ -13,6 +13,7 @@ from agency.accounts.models import Agency, Role
 from agency.billing import demo as billing_demo
 from agency.community import demo as community_demo
 from agency.moderation import demo as moderation_demo
+from agency.reports import demo as reports_demo
 from agency.timetracking import demo as time_demo
 
 DEMO_AGENCY_SLUG = "nordlicht-social"
@@ -122,4 +123,5 @@ def seed_demo() -> bool:
     db.session.flush()
     time_demo.seed(agency, None, workspaces)
     billing_demo.seed(agency, workspaces)
+    reports_demo.seed(agency, workspaces)
     return True

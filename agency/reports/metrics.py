@@ -1,0 +1,349 @@
+"""The figures of a monthly report (and of the analytics pages), computed in SQL.
+
+A *period* is ``[start, end)`` in UTC; a report's period is one calendar month in the workspace's time
+zone. The figures are plain JSON (numbers, strings, ISO dates) so that a report keeps the snapshot it was
+rendered from (``Report.figures``) and a published report never changes when the inbox does.
+
+Populations:
+
+* **interactions** — items from customers (not our own) that arrived in the period, spam included (it is
+  reported under moderation); by channel, kind and local day.
+* **SLA figures** — ``agency.sla.metrics.workspace_metrics`` (answer rate, first-response time in service
+  hours and on the wall clock, compliance per target): the same numbers the SLA board shows.
+* **sentiment, topics, questions** — customer items without spam.
+
+Comparison: the previous month, and the average of the three months before the report's month.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from agency import db, wiring
+from agency.accounts.models import Workspace
+from agency.sla import metrics as sla_metrics
+
+#: Words that say nothing about a topic (German and English); compared in lower case.
+_STOP_WORDS_TEXT = """
+aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei bin bis bist da dabei
+dadurch dafür dagegen daher dahin damit danach dann darauf darum das dass dein deine dem den denn der des dich
+dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer eines einfach er es
+etwas euch euer eure für gar gegen gewesen gibt ging habe haben hat hatte hätte hier hin hinter ich ihm ihn
+ihnen ihr ihre im immer in ist ja jede jedem jeden jeder jetzt kann kein keine keinen können könnt konnte
+machen man mehr mein meine mich mir mit muss müssen nach nicht nichts noch nun nur ob oder ohne schon sehr
+sein seine sich sie sind so soll sollte sondern sowie über um und uns unser unsere unter viel vom von vor
+war waren warum was weil weiter welche wenn wer werde werden wie wieder will wir wird wo wohl wurde wurden
+zu zum zur zwar zwischen bitte danke vielen dank gerne heute morgen gestern leider mal ganz gut super toll
+the a an and or but if of at by for with about against between into through during before after above below
+to from up down in out on off over under again further then once here there when where why how all any both
+each few more most other some such no nor not only own same so than too very can will just don should now
+is are was were be been being have has had having do does did doing i me my myself we our ours you your
+yours he him his she her it its they them their what which who whom this that these those am would could
+get got thanks thank please hi hello hey also really still just like one
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+_WORD_MIN_LENGTH = 4
+
+_CUSTOMER = ("i.workspace_id = :ws AND i.platform_created_at >= :start AND i.platform_created_at < :end "
+             "AND i.is_own = false")
+
+_VOLUME = text(f"""
+SELECT i.channel_id, coalesce(c.name, ''), coalesce(c.platform, i.platform), i.kind,
+       (i.platform_created_at AT TIME ZONE :tz)::date AS day, count(*)
+FROM interactions i LEFT JOIN channels c ON c.id = i.channel_id
+WHERE {_CUSTOMER}
+GROUP BY 1, 2, 3, 4, 5
+""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+
+_SENTIMENT = text(f"""
+SELECT coalesce(i.sentiment_label, 'unknown'), (i.platform_created_at AT TIME ZONE :tz)::date, count(*)
+FROM interactions i
+WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
+GROUP BY 1, 2
+""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+
+_SPAM = text(f"SELECT count(*) FROM interactions i WHERE {_CUSTOMER} "  # noqa: S608
+             "AND (i.status = 'spam' OR i.is_spam)")
+
+_TAGS = text(f"""
+SELECT tag, count(*) FROM interactions i, unnest(i.tags) AS tag
+WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
+GROUP BY tag ORDER BY count(*) DESC, tag LIMIT :limit
+""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+
+_WORDS = text(f"""
+SELECT word, count(DISTINCT i.id) FROM interactions i,
+       regexp_split_to_table(lower(i.text), '[^[:alpha:]]+') AS word
+WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
+  AND char_length(word) >= :min_length AND NOT (word = ANY(CAST(:stop AS text[])))
+GROUP BY word ORDER BY count(DISTINCT i.id) DESC, word LIMIT :limit
+""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+
+# Questions asked in the same words (ignoring case, punctuation and spacing) count as one question.
+_QUESTIONS = text(f"""
+SELECT min(i.text), count(*) FROM interactions i
+WHERE {_CUSTOMER} AND i.is_question AND i.status <> 'spam' AND NOT i.is_spam
+GROUP BY trim(regexp_replace(lower(i.text), '[^[:alnum:]]+', ' ', 'g'))
+HAVING count(*) > 1
+ORDER BY count(*) DESC, min(i.text) LIMIT :limit
+""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+
+_REPLIES_BY_AGENT = text("""
+SELECT r.author_id, count(*) FROM replies r
+WHERE r.workspace_id = ANY(CAST(:ids AS bigint[])) AND r.status = 'sent' AND r.sent_at >= :start AND r.sent_at < :end
+GROUP BY r.author_id
+""")
+
+# An agent's response time: from the customer's item to the first reply it got, for items that reply answered.
+_RESPONSE_BY_AGENT = text("""
+SELECT r.author_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.sent_at - i.platform_created_at))
+FROM interactions i
+JOIN LATERAL (SELECT r.author_id, r.sent_at FROM replies r WHERE r.interaction_id = i.id AND r.status = 'sent'
+              ORDER BY r.sent_at LIMIT 1) r ON true
+WHERE i.workspace_id = ANY(CAST(:ids AS bigint[])) AND i.platform_created_at >= :start
+  AND i.platform_created_at < :end AND i.is_own = false
+GROUP BY r.author_id
+""")
+
+
+def month_bounds(workspace: Workspace, month: date) -> tuple[datetime, datetime]:
+    """The UTC start and end of a calendar month in the workspace's time zone."""
+    zone = ZoneInfo(workspace.timezone or "Europe/Berlin")
+    first = month.replace(day=1)
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (datetime(first.year, first.month, 1, tzinfo=zone).astimezone(UTC),
+            datetime(following.year, following.month, 1, tzinfo=zone).astimezone(UTC))
+
+
+def previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def core_figures(workspace: Workspace, start: datetime, end: datetime, *, now: datetime | None = None
+                 ) -> dict[str, Any]:
+    """Volume and the SLA figures of one period: what the KPI table compares month by month."""
+    params = {"ws": workspace.id, "start": start, "end": end, "tz": workspace.timezone or "Europe/Berlin"}
+    sla = sla_metrics.workspace_metrics(workspace, start, end, now=now)
+    received = db.session.scalar(text(f"SELECT count(*) FROM interactions i WHERE {_CUSTOMER}"),  # noqa: S608
+                                 params) or 0
+    sentiment = dict(db.session.execute(text(
+        f"SELECT coalesce(i.sentiment_label, 'unknown'), count(*) FROM interactions i WHERE {_CUSTOMER} "  # noqa: S608
+        "AND i.status <> 'spam' AND NOT i.is_spam GROUP BY 1"), params).all())
+    rated = sum(v for k, v in sentiment.items() if k != "unknown")
+    compliance = {name: {"met": c.met, "missed": c.missed, "rate": c.rate} for name, c in sla.compliance.items()}
+    return {
+        "interactions": int(received),
+        "in_scope": sla.received,
+        "answered": sla.responded,
+        "open": sla.open,
+        "answer_rate": sla.response_rate,
+        "first_response_wall": {"median": _seconds(sla.first_response_wall.median),
+                                "p90": _seconds(sla.first_response_wall.p90),
+                                "count": sla.first_response_wall.count},
+        "first_response_business": {"median": _seconds(sla.first_response_business.median),
+                                    "p90": _seconds(sla.first_response_business.p90),
+                                    "count": sla.first_response_business.count},
+        "compliance": compliance,
+        "sentiment": {label: int(sentiment.get(label, 0)) for label in ("positive", "neutral", "negative", "unknown")},
+        "negative_share": (sentiment.get("negative", 0) / rated) if rated else None,
+        "positive_share": (sentiment.get("positive", 0) / rated) if rated else None,
+        "breached": sla.breached,
+    }
+
+
+def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[str, Any]:
+    by_channel: dict[str, dict[str, Any]] = {}
+    by_kind: dict[str, int] = {}
+    by_day: dict[str, int] = {}
+    day = first
+    while day <= last:
+        by_day[day.isoformat()] = 0
+        day += timedelta(days=1)
+    for channel_id, name, platform, kind, local_day, count in db.session.execute(_VOLUME, params):
+        key = str(channel_id or 0)
+        row = by_channel.setdefault(key, {"name": name, "platform": platform, "count": 0})
+        row["count"] += count
+        by_kind[kind] = by_kind.get(kind, 0) + count
+        by_day[local_day.isoformat()] = by_day.get(local_day.isoformat(), 0) + count
+    channels = sorted(by_channel.values(), key=lambda r: (-r["count"], r["name"]))
+    return {"by_channel": channels, "by_kind": dict(sorted(by_kind.items(), key=lambda kv: -kv[1])),
+            "by_day": by_day}
+
+
+def sentiment_by_week(params: dict) -> list[dict[str, Any]]:
+    """Sentiment per ISO week of the period (the trend line of the report)."""
+    weeks: dict[str, dict[str, int]] = {}
+    for label, local_day, count in db.session.execute(_SENTIMENT, params):
+        year, week, _ = local_day.isocalendar()
+        row = weeks.setdefault(f"{year}-W{week:02d}", {"positive": 0, "neutral": 0, "negative": 0, "unknown": 0})
+        row[label if label in row else "unknown"] += count
+    return [{"week": key, **values} for key, values in sorted(weeks.items())]
+
+
+def _hours(workspace: Workspace, month: date) -> dict[str, Any]:
+    from agency.timetracking import budgets
+    from agency.timetracking.settings import activities, activity_label
+
+    status = budgets.budget_status(workspace, month.year, month.month)
+    names = {a.id: activity_label(a) for a in activities(workspace.agency_id, include_archived=True)}
+    by_activity = [{"name": names.get(activity_id, "—"), "minutes": minutes,
+                    "budget": status.activity_budgets.get(activity_id)}
+                   for activity_id, minutes in status.activity_used.items() if minutes]
+    by_activity.sort(key=lambda r: (-r["minutes"], r["name"]))
+    return {"used": status.used_minutes, "contracted": status.budget_minutes,
+            "carried_over": status.carried_over_minutes, "available": status.available_minutes,
+            "remaining": status.remaining_minutes if status.has_budget else None,
+            "percent": status.percent_used, "by_activity": by_activity,
+            "daily": {d.isoformat(): m for d, m in sorted(status.daily_used.items())}}
+
+
+def _community(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
+    from agency.community.queries import monthly_summary
+
+    summary = monthly_summary(workspace, start, end)
+    escalations = summary["escalations"]
+
+    def secs(value: timedelta | None) -> float | None:
+        return None if value is None else round(value.total_seconds(), 1)
+
+    return {
+        "incidents": [{"title": i["title"], "opened_at": i["opened_at"].isoformat(),
+                       "closed_at": i["closed_at"].isoformat() if i["closed_at"] else None,
+                       "summary": i["summary"] or ""} for i in summary["incidents"]],
+        "escalations": {"count": escalations["count"], "answered": escalations["answered"],
+                        "waiting": escalations["waiting"], "median": secs(escalations["median"]),
+                        "median_business": secs(escalations["median_business"])},
+        "proactive_replies": summary["proactive_replies"],
+    }
+
+
+def _moderation(workspace: Workspace, params: dict) -> dict[str, Any]:
+    counts = {"spam": int(db.session.scalar(_SPAM, params) or 0)}
+    provider = wiring.provided("moderation_counts")
+    counts["available"] = provider is not None
+    if provider is not None:
+        for action, count in (provider(workspace.id, params["start"], params["end"]) or {}).items():
+            counts[str(action)] = int(count)
+    return counts
+
+
+def _invoiced(workspace: Workspace, month: date) -> dict[str, Any] | None:
+    provider = wiring.provided("invoiced_amount")
+    if provider is None:
+        return None
+    found = provider(workspace.id, month.year, month.month)
+    if not found:
+        return None
+    cents, currency = found
+    return {"cents": int(cents), "currency": str(currency)}
+
+
+def topics(params: dict, limit: int = 10) -> dict[str, Any]:
+    return {
+        "tags": [{"tag": t, "count": c} for t, c in db.session.execute(_TAGS, {**params, "limit": limit})],
+        "words": [{"word": w, "count": c} for w, c in db.session.execute(
+            _WORDS, {**params, "limit": limit, "min_length": _WORD_MIN_LENGTH, "stop": sorted(STOP_WORDS)})],
+        "questions": [{"text": _one_line(t), "count": c}
+                      for t, c in db.session.execute(_QUESTIONS, {**params, "limit": 5})],
+    }
+
+
+def _one_line(value: str, limit: int = 200) -> str:
+    value = re.sub(r"\s+", " ", value or "").strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _average(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def comparison_row(months: list[dict[str, Any]]) -> dict[str, Any]:
+    """The three-month average of the KPI figures (months without data are left out per figure)."""
+    def pick(figures: dict, path: str):
+        value: Any = figures
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    return {path: _average([pick(m, path) for m in months]) for path in KPI_PATHS}
+
+
+#: The KPI table's figures, as paths into ``core_figures``.
+KPI_PATHS = ("interactions", "answer_rate", "first_response_business.median", "first_response_business.p90",
+             "first_response_wall.median", "compliance.first_response.rate", "negative_share")
+
+
+def kpis(figures: dict[str, Any]) -> dict[str, Any]:
+    return comparison_row([figures])
+
+
+def month_figures(workspace: Workspace, month: date, *, now: datetime | None = None,
+                  progress=None) -> dict[str, Any]:
+    """Everything the monthly report shows for ``workspace`` in ``month``, with the previous month and the
+    average of the three months before it. ``progress(percent)`` is told how far the work has got."""
+    month = month.replace(day=1)
+    start, end = month_bounds(workspace, month)
+    last_day = (end.astimezone(ZoneInfo(workspace.timezone or "Europe/Berlin")) - timedelta(days=1)).date()
+    params = {"ws": workspace.id, "start": start, "end": end, "tz": workspace.timezone or "Europe/Berlin"}
+    step = progress or (lambda _percent: None)
+    current = core_figures(workspace, start, end, now=now)
+    step(20)
+    earlier = []
+    earlier_month = month
+    for _ in range(3):
+        earlier_month = previous_month(earlier_month)
+        earlier.append(core_figures(workspace, *month_bounds(workspace, earlier_month), now=now))
+    step(45)
+    figures = {
+        "workspace": {"id": workspace.id, "name": workspace.name},
+        "month": month.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
+        "current": current, "previous": earlier[0], "average3": comparison_row(earlier),
+        "kpis": kpis(current), "previous_kpis": kpis(earlier[0]),
+        "volume": volume(workspace, params, month, last_day),
+        "sentiment_weeks": sentiment_by_week(params),
+        "moderation": _moderation(workspace, params),
+        "topics": topics(params),
+    }
+    step(65)
+    figures["community"] = _community(workspace, start, end)
+    figures["hours"] = _hours(workspace, month)
+    figures["invoiced"] = _invoiced(workspace, month)
+    step(80)
+    return figures
+
+
+def agent_figures(workspace_ids: list[int], agency_id: int, start: datetime, end: datetime, *,
+                  first_day: date | None = None, last_day: date | None = None) -> list[dict[str, Any]]:
+    """Per staff member in a period: replies sent, median time from the customer's item to their first reply,
+    and hours tracked on these workspaces (work dates ``first_day`` … ``last_day``)."""
+    if not workspace_ids:
+        return []
+    params = {"ids": workspace_ids, "start": start, "end": end}
+    replies = dict(db.session.execute(_REPLIES_BY_AGENT, params).all())
+    medians = dict(db.session.execute(_RESPONSE_BY_AGENT, params).all())
+    minutes = dict(db.session.execute(text(
+        "SELECT user_id, sum(minutes) FROM time_entries WHERE workspace_id = ANY(CAST(:ids AS bigint[])) "
+        "AND work_date >= :first AND work_date < :last GROUP BY user_id"),
+        {"ids": workspace_ids, "first": first_day or start.date(),
+         "last": (last_day + timedelta(days=1)) if last_day else end.date()}).all())
+    people = set(replies) | set(medians) | set(minutes)
+    people.discard(None)
+    names = dict(db.session.execute(text("SELECT id, name FROM users WHERE agency_id = :agency AND "
+                                         "id = ANY(CAST(:ids AS bigint[]))"),
+                                    {"agency": agency_id, "ids": sorted(people)}).all()) if people else {}
+    rows = [{"user_id": uid, "name": names.get(uid, "—"), "replies": int(replies.get(uid, 0)),
+             "median_response": _seconds(medians.get(uid)), "minutes": int(minutes.get(uid, 0) or 0)}
+            for uid in people if uid in names]
+    rows.sort(key=lambda r: (-r["replies"], -r["minutes"], r["name"]))
+    return rows

@@ -1,0 +1,111 @@
+"""Generating → draft → published: the job, commentary, publishing rules, immutability, e-mail, schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from agency import db
+from agency.errors import ValidationError
+from agency.reports import jobs, services, storage
+from agency.reports.models import Report, ReportStatus, StoredFile
+from tests.reports.conftest import MONTH
+
+
+def generated(workspace, actor, month=MONTH) -> Report:
+    report = services.request_report(workspace, month, actor)
+    report_id, agency_id, generation = report.id, report.agency_id, report.generation
+    assert report.status == ReportStatus.GENERATING
+    assert jobs.generate_report.run_inline(agency_id, report_id, generation) == "draft"
+    return db.session.get(Report, report_id)
+
+
+def test_generate_comment_publish(seeded, world):
+    report = generated(seeded.workspace, world.am_a)
+    assert report.status == ReportStatus.DRAFT and services.progress_of(report) == 100
+    assert report.figures["current"]["interactions"] == 24
+    services.save_commentary(report, world.am_a, commentary="Ein **starker** Monat.", next_steps="* FAQ")
+    services.publish(report, world.am_a)
+    assert report.status == ReportStatus.PUBLISHED and report.published_by_id == world.am_a.id
+    stored = db.session.get(StoredFile, report.file_id)
+    data = services.published_pdf(report)
+    assert data.startswith(b"%PDF") and storage.sha256(data) == report.checksum == stored.sha256
+    assert stored.size == len(data)
+
+
+def test_published_reports_do_not_change(seeded, world):
+    report = generated(seeded.workspace, world.am_a)
+    services.publish(report, world.am_a)
+    checksum = report.checksum
+    with pytest.raises(ValidationError):
+        services.save_commentary(report, world.am_a, commentary="neu", next_steps="")
+    with pytest.raises(ValidationError):
+        services.request_report(seeded.workspace, MONTH, world.am_a)
+    with pytest.raises(ValidationError):
+        services.publish(report, world.am_a)
+    # The stored file is written once: the same key cannot be written again.
+    stored = db.session.get(StoredFile, report.file_id)
+    with pytest.raises(FileExistsError):
+        storage.storage().put(stored.key, b"%PDF-forged")
+    assert storage.sha256(services.published_pdf(report)) == checksum
+    # Bytes changed behind our back are refused, not served.
+    path = storage.storage().root / stored.key
+    path.chmod(0o640)
+    path.write_bytes(b"%PDF-tampered")
+    with pytest.raises(RuntimeError):
+        services.published_pdf(report)
+
+
+def test_only_finished_drafts_publish_and_future_months_are_refused(seeded, world):
+    report = services.request_report(seeded.workspace, MONTH, world.am_a)
+    with pytest.raises(ValidationError):
+        services.publish(report, world.am_a)
+    with pytest.raises(ValidationError):
+        services.request_report(seeded.workspace, date(2099, 1, 1), world.am_a)
+
+
+def test_a_stale_job_does_nothing(seeded, world):
+    report = services.request_report(seeded.workspace, MONTH, world.am_a)
+    assert jobs.generate_report.run_inline(report.agency_id, report.id, report.generation + 5) == "stale"
+
+
+def test_clients_are_emailed_on_publish(seeded, world, monkeypatch):
+    queued = []
+    monkeypatch.setattr("agency.mail.queue_mail", lambda to, subject, body, **kw: queued.append((to, subject, body)))
+    report = generated(seeded.workspace, world.am_a)
+    services.publish(report, world.am_a)
+    assert [q[0] for q in queued] == [world.client_a.email]
+    assert "/portal/reports/2026-10" in queued[0][2]
+
+
+@pytest.mark.parametrize(("zone", "now", "due"), [
+    # Berlin: CET on 1 March (06:00 = 05:00 UTC), CEST on 1 April after the clock change (06:00 = 04:00 UTC).
+    ("Europe/Berlin", datetime(2026, 3, 1, 5, 0, tzinfo=UTC), True),
+    ("Europe/Berlin", datetime(2026, 3, 1, 4, 0, tzinfo=UTC), False),
+    ("Europe/Berlin", datetime(2026, 4, 1, 4, 0, tzinfo=UTC), True),
+    ("Europe/Berlin", datetime(2026, 4, 1, 5, 0, tzinfo=UTC), False),
+    ("Europe/Berlin", datetime(2026, 11, 1, 5, 10, tzinfo=UTC), True),  # back to CET in late October
+    # New York: 1 November is the day the clocks go back (at 02:00): 06:00 EST is 11:00 UTC.
+    ("America/New_York", datetime(2026, 11, 1, 11, 0, tzinfo=UTC), True),
+    ("America/New_York", datetime(2026, 11, 1, 10, 0, tzinfo=UTC), False),
+])
+def test_schedule_in_the_workspace_time_zone(world, zone, now, due):
+    world.ws_a.timezone = zone
+    db.session.flush()
+    found = [(w, m) for _a, w, m in jobs.due_workspaces(now) if w == world.ws_a.id]
+    assert bool(found) == due
+    if due:
+        expected = date(now.year, now.month - 1, 1) if now.month > 1 else date(now.year - 1, 12, 1)
+        assert found[0][1] == expected
+
+
+def test_schedule_generates_last_month_once(world):
+    world.ws_a.timezone = "Europe/Berlin"
+    db.session.flush()
+    now = datetime(2026, 11, 1, 5, 5, tzinfo=UTC)
+    jobs.schedule_monthly_reports.run_inline(now.isoformat())
+    report = db.session.query(Report).filter_by(workspace_id=world.ws_a.id).one()
+    assert report.month == date(2026, 10, 1) and report.status == ReportStatus.GENERATING
+    jobs.schedule_monthly_reports.run_inline(now.isoformat())
+    assert db.session.query(Report).filter_by(workspace_id=world.ws_a.id).count() == 1

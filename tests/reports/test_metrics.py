@@ -1,0 +1,87 @@
+"""The report's figures against values computed here from the seeded rows (not by the same queries)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import UTC, date, datetime
+
+from agency.reports import metrics
+from tests.reports.conftest import BERLIN, MONTH, in_month
+
+OCT_START = datetime(2026, 10, 1, tzinfo=BERLIN)
+NOV_START = datetime(2026, 11, 1, tzinfo=BERLIN)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def _october(seeded):
+    return [i for i in in_month(seeded.items, OCT_START, NOV_START) if not i.is_own]
+
+
+def test_month_bounds_follow_the_workspace_time_zone(world):
+    world.ws_a.timezone = "Europe/Berlin"
+    start, end = metrics.month_bounds(world.ws_a, date(2026, 10, 1))
+    assert start == datetime(2026, 9, 30, 22, tzinfo=UTC)  # summer time
+    assert end == datetime(2026, 10, 31, 23, tzinfo=UTC)  # winter time again
+
+
+def test_volume_answer_rate_and_response_times(seeded):
+    figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
+    october = _october(seeded)
+    current = figures["current"]
+    assert current["interactions"] == len(october) == 24
+    in_scope = [i for i in october if not i.is_spam]
+    answered = [i for i in in_scope if i.first_responded_at is not None]
+    assert current["in_scope"] == len(in_scope)
+    assert current["answered"] == len(answered)
+    assert abs(current["answer_rate"] - len(answered) / len(in_scope)) < 1e-9
+    waits = sorted((i.first_responded_at - i.platform_created_at).total_seconds() for i in answered)
+    assert current["first_response_wall"]["median"] == round(statistics.median(waits), 1)
+    assert abs(current["first_response_wall"]["p90"] - statistics.quantiles(waits, n=10, method="inclusive")[-1]) < 0.2
+    # Channels, kinds and Berlin days.
+    by_channel = Counter(i.channel_id for i in october)
+    assert sorted(r["count"] for r in figures["volume"]["by_channel"]) == sorted(by_channel.values())
+    assert figures["volume"]["by_kind"] == dict(Counter(i.kind for i in october))
+    by_day = Counter(i.platform_created_at.astimezone(BERLIN).date().isoformat() for i in october)
+    assert {d: n for d, n in figures["volume"]["by_day"].items() if n} == dict(by_day)
+    assert figures["volume"]["by_day"]["2026-10-31"] == 1 and len(figures["volume"]["by_day"]) == 31
+
+
+def test_compliance_sentiment_moderation_topics(seeded):
+    figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
+    october = [i for i in _october(seeded) if not i.is_spam]
+    due = [i for i in october if i.first_response_due_at is not None]
+    met = sum(1 for i in due if i.first_responded_at and i.first_responded_at <= i.first_response_due_at)
+    missed = len(due) - met
+    compliance = figures["current"]["compliance"]["first_response"]
+    assert (compliance["met"], compliance["missed"]) == (met, missed)
+    sentiment = Counter(i.sentiment_label for i in october)
+    assert figures["current"]["sentiment"]["negative"] == sentiment["negative"]
+    assert figures["current"]["sentiment"]["positive"] == sentiment["positive"]
+    assert abs(figures["current"]["negative_share"] - sentiment["negative"] / len(october)) < 1e-9
+    assert figures["moderation"]["spam"] == 1
+    tags = Counter(t for i in october for t in i.tags)
+    assert [(t["tag"], t["count"]) for t in figures["topics"]["tags"]] == sorted(tags.items(), key=lambda kv: -kv[1])
+    words = {w["word"]: w["count"] for w in figures["topics"]["words"]}
+    assert words["lieferung"] == 4  # once per item, however often an item says it
+    assert not set(words) & metrics.STOP_WORDS
+    question = figures["topics"]["questions"][0]
+    assert question["count"] == 4 and question["text"].startswith("Wann kommt meine Lieferung")
+
+
+def test_previous_month_and_three_month_average(seeded):
+    figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
+    september = in_month(seeded.items, datetime(2026, 9, 1, tzinfo=BERLIN), OCT_START)
+    august = in_month(seeded.items, datetime(2026, 8, 1, tzinfo=BERLIN), datetime(2026, 9, 1, tzinfo=BERLIN))
+    assert figures["previous"]["interactions"] == len(september) == 3
+    # July had nothing: the average of interactions counts it as 0, response times only where there were any.
+    assert abs(figures["average3"]["interactions"] - (len(september) + len(august) + 0) / 3) < 1e-9
+    sept_median = statistics.median((i.first_responded_at - i.platform_created_at).total_seconds() for i in september)
+    aug_median = (august[0].first_responded_at - august[0].platform_created_at).total_seconds()
+    assert abs(figures["average3"]["first_response_wall.median"] - (sept_median + aug_median) / 2) < 0.2
+
+
+def test_another_workspace_and_an_empty_month(seeded, world):
+    empty = metrics.month_figures(world.ws_b, MONTH, now=NOW)
+    assert empty["current"]["interactions"] == 0 and empty["current"]["answer_rate"] is None
+    assert empty["topics"]["words"] == [] and empty["hours"]["used"] == 0
