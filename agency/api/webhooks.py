@@ -173,7 +173,7 @@ def post(url: str, body: bytes, headers: dict[str, str], allowed: frozenset[str]
 def _subscribers(agency_id: int, workspace_id: int | None, event_type: str) -> list[WebhookSubscription]:
     stmt = select(WebhookSubscription).where(
         WebhookSubscription.agency_id == agency_id, WebhookSubscription.is_active.is_(True),
-        WebhookSubscription.events.any(event_type))
+        WebhookSubscription.events.contains([event_type]))
     if workspace_id is not None:
         stmt = stmt.where(or_(WebhookSubscription.workspace_id.is_(None),
                               WebhookSubscription.workspace_id == workspace_id))
@@ -248,18 +248,24 @@ def attempt(delivery: WebhookDelivery, subscription: WebhookSubscription) -> boo
 def deliver(agency_id: int, delivery_id: int) -> str:
     """Deliver one webhook; on failure queue the next attempt (backoff for about a day), then give up."""
     with db.tenant(db.session(), agency_id):
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.state != DeliveryState.PENDING:
-            return "nothing to do"
-        subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-        if subscription is None or not subscription.is_active:
-            delivery.state, delivery.last_error = DeliveryState.FAILED, "The subscription is paused."
-            return "paused"
-        if attempt(delivery, subscription):
-            return "delivered"
-        if delivery.state == DeliveryState.PENDING and delivery.attempts <= len(BACKOFF):
-            enqueue_after_commit(deliver, agency_id, delivery.id, job_id=f"webhook-{delivery.id}-{delivery.attempts}",
-                                 delay_seconds=BACKOFF[delivery.attempts - 1])
-            return "retry"
-        delivery.state = DeliveryState.FAILED
-        return "failed"
+        outcome = _deliver(agency_id, delivery_id)
+        db.session.flush()  # inside the agency's scope: row-level security sees the row
+    return outcome
+
+
+def _deliver(agency_id: int, delivery_id: int) -> str:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.state != DeliveryState.PENDING:
+        return "nothing to do"
+    subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
+    if subscription is None or not subscription.is_active:
+        delivery.state, delivery.last_error = DeliveryState.FAILED, "The subscription is paused."
+        return "paused"
+    if attempt(delivery, subscription):
+        return "delivered"
+    if delivery.state == DeliveryState.PENDING and delivery.attempts <= len(BACKOFF):
+        enqueue_after_commit(deliver, agency_id, delivery.id, job_id=f"webhook-{delivery.id}-{delivery.attempts}",
+                             delay_seconds=BACKOFF[delivery.attempts - 1])
+        return "retry"
+    delivery.state = DeliveryState.FAILED
+    return "failed"
