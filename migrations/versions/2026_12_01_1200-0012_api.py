@@ -1,4 +1,5 @@
-"""The public API: personal access tokens, webhook subscriptions and deliveries — under row-level security.
+"""The public API (personal access tokens, webhook subscriptions and deliveries) and the DSGVO tools (the record
+of data-subject requests, retention per workspace) — all under row-level security.
 
 Revision ID: 0012_api
 Revises: 0011
@@ -18,7 +19,7 @@ down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-TABLES = ('api_tokens', 'webhook_subscriptions', 'webhook_deliveries')
+TABLES = ('api_tokens', 'webhook_subscriptions', 'webhook_deliveries', 'privacy_requests', 'privacy_retention')
 NOW = sa.text('now()')
 
 
@@ -98,6 +99,45 @@ def upgrade() -> None:
     op.create_index(op.f('ix_webhook_deliveries_agency_id'), 'webhook_deliveries', ['agency_id'], unique=False)
     op.create_index('ix_webhook_deliveries_subscription', 'webhook_deliveries', ['subscription_id', 'id'],
                     unique=False)
+
+    op.create_table(
+        'privacy_requests',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('subject', sa.String(length=80), nullable=False),
+        sa.Column('received_on', sa.Date(), nullable=False),
+        sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('outcome', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column('handled_by_id', sa.BigInteger(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        *_agency('privacy_requests'),
+        sa.Column('workspace_id', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                                name=op.f('fk_privacy_requests_workspace_id_workspaces'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['handled_by_id'], ['users.id'], name=op.f('fk_privacy_requests_handled_by_id_users'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_requests')),
+    )
+    op.create_index(op.f('ix_privacy_requests_agency_id'), 'privacy_requests', ['agency_id'], unique=False)
+    op.create_index(op.f('ix_privacy_requests_workspace_id'), 'privacy_requests', ['workspace_id'], unique=False)
+
+    op.create_table(
+        'privacy_retention',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('enabled', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+        sa.Column('months', sa.Integer(), server_default=sa.text('24'), nullable=False),
+        sa.Column('action', sa.String(length=10), server_default='anonymise', nullable=False),
+        sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('last_run_count', sa.Integer(), nullable=True),
+        *_agency('privacy_retention'),
+        sa.Column('workspace_id', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                                name=op.f('fk_privacy_retention_workspace_id_workspaces'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_retention')),
+        sa.UniqueConstraint('workspace_id', name='uq_privacy_retention_workspace_id'),
+    )
+    op.create_index(op.f('ix_privacy_retention_agency_id'), 'privacy_retention', ['agency_id'], unique=False)
+    op.create_index(op.f('ix_privacy_retention_workspace_id'), 'privacy_retention', ['workspace_id'], unique=False)
 
     for table in TABLES:
         for statement in rls.enable_statements(table):

@@ -32,7 +32,8 @@ def make_interaction(workspace, channel=None, *, text: str = "Wann öffnet ihr?"
     channel = channel or make_channel(workspace)
     item = Interaction(agency_id=workspace.agency_id, workspace_id=workspace.id, channel_id=channel.id,
                        platform=channel.platform, external_id=f"ext-{_seq['n']}", kind=fields.pop("kind", "comment"),
-                       author_name=fields.pop("author_name", "Erika Muster"), author_external_id="fan-1", text=text,
+                       author_name=fields.pop("author_name", "Erika Muster"),
+                       author_external_id=fields.pop("author_external_id", "fan-1"), text=text,
                        platform_created_at=db.utcnow() - timedelta(minutes=minutes_ago),
                        status=fields.pop("status", "new"), **fields)
     db.session.add(item)
