@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     wiring.add_workspace_link(app, _l("Data protection"), "privacy.workspace_privacy", permission="privacy.manage",
                               order=80)
     wiring.add_periodic(app, jobs.run_retention, cron="30 3 * * *")
+    wiring.add_slot(app, "inbox.side", "privacy/_inbox_export.html")
     audit.describe(app, actions={
         "privacy.exported": _l("Exported a person's data (DSGVO)"),
         "privacy.erased": _l("Erased a person (DSGVO)"),

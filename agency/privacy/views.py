@@ -119,3 +119,18 @@ def retention_preview(workspace: str):
     sample = list(db.session.scalars(select(Interaction).where(Interaction.id.in_(ids[:PREVIEW_ROWS] or [-1]))
                                      .order_by(Interaction.platform_created_at)))
     return _page(ws, preview={"count": len(ids), "sample": sample, "cutoff": services.cutoff(setting.months)})
+
+
+@bp.route("/w/<workspace>/interactions/export.<any(csv, xlsx):fmt>")
+@permission_required("inbox.export", hide=True)
+def export_interactions(workspace: str, fmt: str):
+    """The workspace's interactions with the inbox's filters (same query arguments) as CSV or XLSX."""
+    from zoneinfo import ZoneInfo
+
+    from agency.accounts.tenancy import visible_workspace_ids
+    from agency.inbox.queries import InboxFilter
+    from agency.privacy import exports
+
+    ws = workspace_or_404(workspace)
+    flt = InboxFilter.from_args(request.args, visible_workspace_ids(), workspace_id=ws.id)
+    return exports.export(flt, current_user.id, ZoneInfo(ws.timezone), fmt, f"interactions-{ws.slug}")
