@@ -11,6 +11,7 @@ from agency import db
 from agency.accounts import services
 from agency.accounts.models import Agency, Role
 from agency.community import demo as community_demo
+from agency.privacy import demo as privacy_demo
 from agency.timetracking import demo as time_demo
 
 DEMO_AGENCY_SLUG = "nordlicht-social"
@@ -118,4 +119,5 @@ def seed_demo() -> bool:
     community_demo.seed(owner, workspaces)
     db.session.flush()
     time_demo.seed(agency, None, workspaces)
+    privacy_demo.seed(owner, workspaces)
     return True
