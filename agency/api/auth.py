@@ -38,6 +38,9 @@ def authenticate_request(endpoint: str | None, _values) -> None:
     if found is None:
         raise _unauthorized("The token is unknown, revoked or expired.")
     token, user = found
+    if user.agency.require_2fa and not user.has_2fa:
+        raise ApiError(403, "two_factor_required", "Your agency requires two-factor authentication: set it up "
+                       "in your profile before using the API.")
     g._login_user = user  # Flask-Login's current_user for this request; no session is touched
     g.api_token = token
     g.pop("visible_workspace_ids", None)
@@ -76,7 +79,7 @@ def finish_response(response):
     """Rate-limit headers on every answer; ETags (and 304 for a matching If-None-Match) on reads."""
     response.headers.update(g.get("api_rate") or {})
     if request.method == "GET" and response.status_code == 200 and not response.direct_passthrough \
-            and request.endpoint not in PUBLIC_ENDPOINTS | {"api.export_interactions"}:
+            and request.endpoint not in PUBLIC_ENDPOINTS:
         response.add_etag()
         response.headers["Cache-Control"] = "private, no-cache"
         response.make_conditional(request)

@@ -165,3 +165,11 @@ def test_etags_answer_304_until_something_changes(app, world, api):
     api.patch(f"/api/v1/interactions/{item.id}", json={"priority": "high"})
     changed = api.get(f"/api/v1/interactions/{item.id}", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_required_second_factor_applies_to_tokens_too(app, world):
+    secret = make_token(world.cm_a)
+    world.agency_a.require_2fa = True
+    db.session.commit()
+    response = app.test_client().get("/api/v1/workspaces", headers=bearer(secret))
+    assert response.status_code == 403 and response.json["error"]["code"] == "two_factor_required"

@@ -1,3 +1,6 @@
-"""The DSGVO routes take only ``<workspace>`` (resolved by the common harness); nothing to add."""
+"""Cross-tenant harness resolvers for the DSGVO and export routes (``<workspace>`` is resolved by the
+common harness)."""
 
-RESOLVERS: dict = {}
+RESOLVERS = {
+    "fmt": lambda world: "csv",  # the export's format, not an object id
+}
