@@ -76,6 +76,8 @@ class Operation:
 
 #: Every operation of the API, in declaration order; the OpenAPI document is built from this list.
 OPERATIONS: list[Operation] = []
+#: The views of each path by method, registered as one URL rule per path by ``register_routes``.
+_PATHS: dict[tuple[str, str], dict[str, Callable]] = {}
 #: Statuses every authenticated operation may answer with an error body.
 COMMON_ERRORS = (400, 401, 403, 404, 406, 415, 422, 429)
 
@@ -182,7 +184,21 @@ def operation(bp: Blueprint, rule: str, method: str, *, area: str, access: str, 
             return answer
 
         wrapper.api_operation = op  # type: ignore[attr-defined]
-        bp.add_url_rule(rule, endpoint, wrapper, methods=[method])
+        _PATHS.setdefault((bp.name, rule), {})[method] = wrapper
         return wrapper
 
     return decorate
+
+
+def register_routes(bp: Blueprint) -> None:
+    """One URL rule per path with all its methods (then an id out of range is 404 for every method, never
+    405 because another method's rule matched the path first); the view is chosen by the request's method."""
+    for (name, rule), views in _PATHS.items():
+        if name != bp.name:
+            continue
+
+        def dispatch(_views=views, **values):
+            return (_views.get(request.method) or _views["GET"])(**values)
+
+        first = next(iter(views.values()))
+        bp.add_url_rule(rule, first.__name__, dispatch, methods=list(views))

@@ -19,10 +19,10 @@ BODIES = {"api.change_interaction": {"status": "closed"}, "api.change_webhook": 
 
 def _urls(app, world):
     resolvers = {**RESOLVERS, **extra_resolvers()}
-    rules: dict[str, Rule] = {r.endpoint: r for r in app.url_map.iter_rules()}
+    rules: dict[str, Rule] = {r.rule: r for r in app.url_map.iter_rules()}
     found = []
     for op in OPERATIONS:
-        rule = rules[op.endpoint]
+        rule = rules["/api/v1" + op.rule]
         if not rule.arguments:
             continue
         url = rule.build({a: resolvers[a](world) for a in rule.arguments}, append_unknown=False)[1]

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from agency.accounts.permissions import can
 from agency.api import auth
-from agency.api.framework import ApiError
+from agency.api.framework import ApiError, register_routes
 from agency.errors import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,4 +35,6 @@ def not_found() -> None:
     abort(404)
 
 
-from agency.api.views import docs, inbox, resources, time, webhooks  # noqa: E402,F401  (register the routes)
+from agency.api.views import docs, inbox, resources, time, webhooks  # noqa: E402,F401  (declare the operations)
+
+register_routes(bp)
