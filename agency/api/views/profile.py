@@ -17,7 +17,7 @@ pages = Blueprint("api_tokens", __name__)
 
 
 def _render(form: TokenForm | None = None, secret: str | None = None, status: int = 200):
-    return render_template("api/tokens.html", form=form or TokenForm(), secret=secret,
+    return render_template("api/tokens.html", form=form or TokenForm(formdata=None), secret=secret,
                            tokens=tokens.tokens_of(current_user), usable=tokens.is_usable,
                            empty_form=EmptyForm()), status
 
