@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: The one list of packages, lowest first (DESIGN.md §2). Each wires itself in its ``init_app``.
 PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "community", "moderation", "timetracking", "billing",
-            "reports", "dashboard", "portal")
+            "reports", "privacy", "dashboard", "portal", "api")
 
 # Endpoints a user who still has to set up required 2FA may reach.
 _2FA_SETUP_ENDPOINTS = {"accounts.profile_2fa_setup", "accounts.profile_recovery_codes", "accounts.logout",

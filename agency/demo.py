@@ -13,6 +13,7 @@ from agency.accounts.models import Agency, Role
 from agency.billing import demo as billing_demo
 from agency.community import demo as community_demo
 from agency.moderation import demo as moderation_demo
+from agency.privacy import demo as privacy_demo
 from agency.reports import demo as reports_demo
 from agency.timetracking import demo as time_demo
 
@@ -124,4 +125,5 @@ def seed_demo() -> bool:
     time_demo.seed(agency, None, workspaces)
     billing_demo.seed(agency, workspaces)
     reports_demo.seed(agency, workspaces)
+    privacy_demo.seed(owner, workspaces)
     return True

@@ -25,7 +25,7 @@ from agency import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("sync", "replies", "sla", "reports", "billing", "mail", "default")
+QUEUE_NAMES = ("sync", "replies", "sla", "reports", "billing", "mail", "webhooks", "default")
 
 P = ParamSpec("P")
 R = TypeVar("R")

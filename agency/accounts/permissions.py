@@ -8,16 +8,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset({
         "agency.manage", "users.manage", "workspaces.manage", "workspaces.view_all", "audit.view",
         "inbox.work", "channels.manage", "time.track", "time.approve", "time.reopen", "billing.manage",
-        "reports.publish", "sla.manage",
+        "reports.publish", "sla.manage", "privacy.manage", "inbox.export",
     }),
     Role.ADMIN: frozenset({
         "agency.manage", "users.manage", "workspaces.manage", "workspaces.view_all", "audit.view",
         "inbox.work", "channels.manage", "time.track", "time.approve", "time.reopen", "billing.manage",
-        "reports.publish", "sla.manage",
+        "reports.publish", "sla.manage", "privacy.manage", "inbox.export",
     }),
     Role.ACCOUNT_MANAGER: frozenset({
         "workspaces.manage", "inbox.work", "channels.manage", "time.track", "time.approve", "billing.manage",
-        "reports.publish", "sla.manage",
+        "reports.publish", "sla.manage", "privacy.manage", "inbox.export",
     }),
     Role.COMMUNITY_MANAGER: frozenset({"inbox.work", "time.track"}),
     Role.CLIENT: frozenset({"portal.view"}),
