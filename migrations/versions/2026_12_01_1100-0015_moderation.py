@@ -1,8 +1,8 @@
 """Moderation on the platforms (one row per action: hide, delete, like, ban, private reply) and reply approval
 (each workspace's setting, the replies held for approval) — all under row-level security.
 
-Revision ID: 0012_moderation
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 12:00:00
 
 Written by hand.
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from agency import rls
 
-revision = '0012_moderation'
-down_revision = '0011'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Billing: the agency's legal details and invoice counter, hourly rates with valid-from dates, each client's
 billing model, invoices and their lines (all under row-level security), and the Stripe events seen.
 
-Revision ID: 0012_billing
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 12:00:00
 
 Written by hand.
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from agency import rls
 
-revision = '0012_billing'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """The public API (personal access tokens, webhook subscriptions and deliveries) and the DSGVO tools (the record
 of data-subject requests, retention per workspace) — all under row-level security.
 
-Revision ID: 0012_api
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 12:00:00
 
 Written by hand.
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from agency import rls
 
-revision = '0012_api'
-down_revision = '0011'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

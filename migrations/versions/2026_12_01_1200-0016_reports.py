@@ -1,7 +1,7 @@
 """Monthly reports: stored files (with checksums), reports and share links — under row-level security.
 
-Revision ID: 0012_reports
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 12:00:00
 
 Written by hand.
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from agency import rls
 
-revision = '0012_reports'
-down_revision = '0011'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Fast lists and counts: the open inbox's order in one index, statistics that see through the tenant predicate.
 
-Revision ID: 0012_perf
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 12:00:00
 
 Written by hand.
@@ -29,8 +29,8 @@ Written by hand.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_perf'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
