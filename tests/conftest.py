@@ -83,12 +83,26 @@ def _private_redis() -> str:
     if not _REDIS:
         atexit.register(lambda: _REDIS and _REDIS[-1].terminate())
     _REDIS[:] = [proc]
-    deadline = time.monotonic() + 10
-    while not socket_path.exists():
+    url = f"unix://{socket_path}"
+    # The socket file appears at bind(), before the server listens: wait for an answer, not for the file
+    # (on a busy machine the gap made a worker's first connections fail).
+    deadline = time.monotonic() + 30
+    while not _redis_answers(url):
         if time.monotonic() > deadline or proc.poll() is not None:
             raise RuntimeError("the test redis-server did not start")
-        time.sleep(0.01)
-    return f"unix://{socket_path}"
+        time.sleep(0.02)
+    return url
+
+
+def _redis_answers(url: str) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        with Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) as client:
+            return bool(client.ping())
+    except (RedisError, OSError):
+        return False
 
 
 def _revive_private_redis(nodeid: str) -> None:
@@ -97,15 +111,28 @@ def _revive_private_redis(nodeid: str) -> None:
     One CI run lost a worker's server mid-run (every later test of that worker erred); the warning names
     the test that found it gone and the server's own log, so the cause can be found, and the run goes on.
     """
-    if not _REDIS or _REDIS[-1].poll() is None:
+    if not _REDIS:
         return
+    url = f"unix://{_INSTANCE / 'redis.sock'}"
+    if _REDIS[-1].poll() is None:
+        if _redis_answers(url):
+            return
+        import time
+
+        deadline = time.monotonic() + 10  # alive but not answering: give a busy machine a moment
+        while time.monotonic() < deadline:
+            if _redis_answers(url):
+                return
+            time.sleep(0.1)
+        _REDIS[-1].kill()
+        _REDIS[-1].wait()
     import sys
     import warnings
 
     code = _REDIS[-1].returncode
     log_path = _INSTANCE / "redis.log"
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-    message = f"the test redis-server had exited with code {code} before {nodeid}; its log ends:\n{tail}"
+    message = f"the test redis-server had stopped answering (exit code {code}) before {nodeid}; its log ends:\n{tail}"
     print(message, file=sys.stderr)
     warnings.warn(message, stacklevel=1)
     _private_redis()
