@@ -42,6 +42,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--platform", default="youtube_channel",
                         choices=["youtube_channel", "google_business_profile", "instagram_business", "facebook_page"])
+    parser.add_argument("--no-end-to-end", action="store_true", help="skip the `agency sync` child process")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the pipeline without HTTP and print its top functions")
     args = parser.parse_args()
 
     server = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -86,7 +89,7 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
     created.raise_for_status()
 
     app = create_app()
-    with app.app_context():
+    with app.app_context(), db.system_scope("bench: the agency, workspace and channels"):
         from agency.accounts.services import create_agency, create_workspace
         from agency.channels.models import Channel
         from agency.channels.services import connect_channel
@@ -106,6 +109,8 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
         ids = (agency.id, ws.id, channel.id, pipeline_channel.id, raw_channel.id)
 
     # 1. End to end in a child process: `agency sync` (what a worker runs), with its peak memory.
+    if args.no_end_to_end:
+        return run_without_http(args, app, ids, account_id, database_url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "agency.cli", "sync", str(ids[2])], env=env,
@@ -115,13 +120,22 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
     if result.returncode != 0:
         print(result.stderr[-3000:])
         return 1
-    with app.app_context():
+    with app.app_context(), db.tenant(db.session(), ids[0]):
         stored = db.session.execute(text("SELECT count(*) FROM interactions WHERE channel_id = :c"),
                                     {"c": ids[2]}).scalar()
     print(f"items on the sandbox: {args.items:,} ({args.platform})")
     print(f"end-to-end sync: {stored:,} interactions in {e2e_seconds:.1f} s = {stored / e2e_seconds:,.0f} /s "
           f"(child output: {result.stdout.strip()})")
     print(f"sync worker peak memory (max RSS): {peak_mb:,.0f} MB")
+
+    return run_without_http(args, app, ids, account_id, database_url, e2e_rate=stored / e2e_seconds,
+                            peak_mb=peak_mb)
+
+
+def run_without_http(args, app, ids, account_id: str, database_url: str, *, e2e_rate: float | None = None,
+                     peak_mb: float | None = None) -> int:
+    from agency import db
+    from agency.channels.models import Channel
 
     # 2. Fetch once (HTTP + parse), then the pipeline without HTTP over the same pages.
     with app.app_context():
@@ -139,11 +153,23 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
               f"{len(items) / fetch_seconds:,.0f} /s")
         with db.tenant(db.session(), ids[0]):
             target = db.session.get(Channel, ids[3])
+            profiler = None
+            if args.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
             started = time.perf_counter()
+            sync_cache: dict = {}  # as `agency sync` does: one per sync
             for page in pages:
-                ingest_items(target, page, default_language="de")
+                ingest_items(target, page, default_language="de", sync_cache=sync_cache)
                 db.session.commit()
             pipeline_seconds = time.perf_counter() - started
+            if profiler is not None:
+                import pstats
+
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         pipeline_rate = len(items) / pipeline_seconds
         print(f"pipeline without HTTP (dedupe, classify, upsert, commit per page): {pipeline_rate:,.0f} /s")
 
@@ -167,9 +193,11 @@ def run(args, env, sandbox_url: str, database_url: str) -> int:
     raw_rate = len(items) / raw_seconds
     print(f"baseline raw psycopg upsert: {raw_rate:,.0f} rows/s")
     print(f"ratio pipeline / raw upsert: {pipeline_rate / raw_rate:.0%}  (target >= 25%)")
-    print(f"targets: end-to-end >= 2,000/s: {'met' if stored / e2e_seconds >= 2000 else 'NOT met'}; "
-          f"pipeline >= 25% of raw: {'met' if pipeline_rate / raw_rate >= 0.25 else 'NOT met'}; "
-          f"memory < 500 MB: {'met' if peak_mb < 500 else 'NOT met'}")
+    targets = [f"pipeline >= 25% of raw: {'met' if pipeline_rate / raw_rate >= 0.25 else 'NOT met'}"]
+    if e2e_rate is not None:
+        targets[:0] = [f"end-to-end >= 2,000/s: {'met' if e2e_rate >= 2000 else 'NOT met'}",
+                       f"memory < 500 MB: {'met' if peak_mb < 500 else 'NOT met'}"]
+    print("targets: " + "; ".join(targets))
     return 0
 
 

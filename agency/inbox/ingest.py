@@ -161,7 +161,8 @@ def _finish_row(row: dict[str, Any], result: Classification, history_before: dat
 
 
 def ingest_items(channel: Channel, items: list[PlatformItem], *, default_language: str = "de",
-                 history_before: datetime | None = None, observed_at: datetime | None = None) -> IngestResult:
+                 history_before: datetime | None = None, observed_at: datetime | None = None,
+                 sync_cache: dict[str, Any] | None = None) -> IngestResult:
     """Upsert ``items`` of ``channel``; flushes, never commits. Sends ``interactions_received`` for new rows.
 
     ``observed_at`` is when a sync read the items (``SyncPage.fetched_at``): they are the platform's
@@ -191,11 +192,11 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
         from agency.inbox.services import apply_rules
 
         apply_rules(channel.workspace_id, inserted_ids)  # before the SLA engine reads the priority
-        interactions_received.send(channel, interaction_ids=inserted_ids)
+        interactions_received.send(channel, interaction_ids=inserted_ids, cache=sync_cache)
     # Rows that were ever removed and changed now: removed, brought back, or a text filled in late.
     removal_ids = [row_id for row_id, inserted, removed in returned if removed and not inserted]
     if removal_ids:
-        interactions_deleted_changed.send(channel, interaction_ids=removal_ids)
+        interactions_deleted_changed.send(channel, interaction_ids=removal_ids, cache=sync_cache)
     return result
 
 

@@ -199,12 +199,14 @@ def _sync_pages(channel: Channel, connector: Connector, lock: _ChannelLock, tota
     since = now - timedelta(days=channel.backfill_days)
     workspace_language = _workspace_language(channel)
     pages = 0
+    sync_cache: dict = {}  # what signal handlers look up once per sync (the SLA policies)
     prefetch = _Prefetch(connector.iter_pages(channel.sync_cursor, since))
     try:
         for page in prefetch:
             history_before = now - OPEN_HISTORY if channel.backfill_done_at is None else None
             total += ingest_items(channel, page.items, default_language=workspace_language,
-                                  history_before=history_before, observed_at=page.fetched_at)
+                                  history_before=history_before, observed_at=page.fetched_at,
+                                  sync_cache=sync_cache)
             channel.sync_cursor = page.cursor
             channel.items_synced += len(page.items)
             if channel.backfill_done_at is None and page.progress is not None:

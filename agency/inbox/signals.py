@@ -7,11 +7,13 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Channel; kwargs: interaction_ids (list[int]) of newly stored interactions.
+# sender: the Channel; kwargs: interaction_ids (list[int]) of newly stored interactions; cache (dict or None):
+# one dict for every page of a sync, where handlers keep what they load once per sync.
 interactions_received = _signals.signal("interactions-received")
 
 # sender: the Channel; kwargs: interaction_ids (list[int]) of stored interactions that a platform removed,
 # reported back after a removal, or whose removed copy changed. The SLA engine stops (or restarts) their clocks.
+# cache: as for interactions_received.
 interactions_deleted_changed = _signals.signal("interactions-deleted-changed")
 
 # sender: the Interaction; kwargs: reply (the Reply, status "sent", sent_at set). Sent after the platform

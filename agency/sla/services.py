@@ -169,14 +169,21 @@ def record_response(interaction: Interaction, sent_at: datetime) -> list[int]:
     return answered
 
 
-def on_interactions_received(channel, interaction_ids: list[int] | None = None, **_kwargs) -> None:
+def _sync_policies(cache: dict | None) -> dict[int, EffectivePolicy] | None:
+    """The effective policies kept for the rest of a sync (loaded on its first page), or None."""
+    return None if cache is None else cache.setdefault("sla_policies", {})
+
+
+def on_interactions_received(channel, interaction_ids: list[int] | None = None, cache: dict | None = None,
+                             **_kwargs) -> None:
     """Signal handler: stamp due times on newly ingested interactions (same transaction as the ingest)."""
-    recompute_interactions(interaction_ids or [])
+    recompute_interactions(interaction_ids or [], policies=_sync_policies(cache))
 
 
-def on_interactions_deleted_changed(channel, interaction_ids: list[int] | None = None, **_kwargs) -> None:
+def on_interactions_deleted_changed(channel, interaction_ids: list[int] | None = None, cache: dict | None = None,
+                                    **_kwargs) -> None:
     """Signal handler: the platform removed items (no SLA for them any more) or reported them back."""
-    recompute_interactions(interaction_ids or [])
+    recompute_interactions(interaction_ids or [], policies=_sync_policies(cache))
 
 
 def on_reply_sent(interaction: Interaction, reply: Reply | None = None, **_kwargs) -> None:

@@ -28,6 +28,8 @@ from agency.inbox.classify import (
     sentiment_label,
     spam_check,
 )
+from agency.inbox.classify import language as language_module
+from agency.inbox.classify._text import clean
 
 DATA = Path(__file__).parent / "data"
 
@@ -276,6 +278,44 @@ def test_score_range_and_label_thresholds() -> None:
 )
 def test_detect_language(text: str, expected: str) -> None:
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Clear function words of one language: settled without the n-gram model.
+        ("Wir haben heute bei euch bestellt und warten noch auf die Lieferung", "de"),
+        ("We have been waiting for our order since yesterday, could you please check", "en"),
+        # Dutch, Spanish, French share some of those words: the cheap rule leaves them to lingua.
+        ("Ik heb de bestelling nog niet ontvangen, is die al verzonden?", "other"),
+        ("No me gusta nada, a mi hermano tampoco le gusta el servicio", "other"),
+        ("Je suis très déçu, la livraison des colis est toujours en retard", "other"),
+    ],
+)
+def test_cheap_language_rule_settles_only_clear_texts(text: str, expected: str) -> None:
+    settled = language_module._settle(clean(text), "de")
+    if expected == "other":
+        assert not isinstance(settled, str)  # lingua decides
+    else:
+        assert settled == expected
+    assert detect_language(text) == expected
+
+
+def test_cheap_language_rule_agrees_with_the_model_on_every_labelled_text() -> None:
+    texts = [row["text"] for row in _load("labelled.jsonl") + _load("heldout.jsonl")]
+    settled_cheaply = 0
+    for text in texts:
+        cleaned = clean(text)
+        settled = language_module._settle(cleaned, "de")
+        # What the model was given before the rule: the text without links and @handles.
+        body = language_module._MENTION_RE.sub(" ", language_module.URL_RE.sub(" ", cleaned)).replace("#", " ")
+        words = language_module._WORD_RE.findall(body)
+        longer = len(words) > 3 and sum(len(w) for w in words) >= 15  # short texts have their own vote
+        if isinstance(settled, str) and longer:
+            settled_cheaply += 1
+            model = language_module._detector().detect_language_of(body)
+            assert settled == language_module._code(model), text
+    assert settled_cheaply >= 30  # the rule does spare the model work on ordinary comments
 
 
 def test_emoji_only_and_ambiguous_texts_use_default() -> None:

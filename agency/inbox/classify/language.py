@@ -293,6 +293,19 @@ _EN_WORDS = frozenset(
         "mate",
     ]
 )
+# Function words that mean the same thing in no other language the inboxes see (Dutch "die", "is",
+# "wie", "er", "ja"; French "des"; Italian "da"; Spanish "no", "a", "me"): only these settle a longer
+# text without lingua.
+_DE_ONLY = _DE_WORDS - frozenset(
+    ["er", "die", "des", "is", "da", "ja", "nee", "wie", "wat", "was", "war", "bin", "am", "im", "hat", "net", "ned",
+     "mal", "kan", "bis", "ob", "zu", "wo", "mir", "dir", "un", "voll", "echt", "gut", "in", "den", "dem", "toll",
+     "alles", "klar", "super-lecker", "liebe", "prima", "nach", "grad", "ganz", "hier", "van", "op", "ik"])
+_EN_ONLY = _EN_WORDS - frozenset(
+    ["a", "no", "me", "he", "is", "am", "do", "on", "at", "be", "by", "i", "one", "order", "its", "or", "did", "meh",
+     "lol", "omg", "tbh", "hi", "hey", "okay", "sure", "we", "my", "was", "will", "had", "has", "good", "love",
+     "first", "noted", "cheers", "mate", "guys", "any", "from", "got", "it"])
+_CLEAR_MIN_HITS = 3  # distinct-language function words a longer text needs to be settled without lingua
+_CLEAR_MIN_SHARE = 0.2  # ... and their share of its words (running text has 30-50 %)
 _DE_CHARS = frozenset("äöüßÄÖÜ")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _MENTION_RE = re.compile(r"@[\w.]+")
@@ -388,7 +401,27 @@ def _settle(text: str, default: str) -> str | _Pending:
             return "en"
         if letters < 8:
             return default  # "ok", "Top", "Super": every language
+    if de_hits == 0 or en_hits == 0:
+        # Longer text whose function words are all of one language: settled unless they are few or
+        # could be Dutch, French, Italian, Spanish (lingua decides those, and every mixed text).
+        if en_hits == 0:
+            clear = sum(w in _DE_ONLY for w in words)
+            if clear >= _CLEAR_MIN_HITS and clear >= _CLEAR_MIN_SHARE * len(words) and not _foreign(body):
+                return "de"
+        else:
+            clear = sum(w in _EN_ONLY for w in words)
+            if (clear >= _CLEAR_MIN_HITS and clear >= _CLEAR_MIN_SHARE * len(words) and not umlauts
+                    and not _foreign(body)):
+                return "en"
     return _Pending(body, len(words), de_hits, en_hits, default)
+
+
+_FOREIGN_CHARS = frozenset("çşğıİÇŞĞéèêàâîôûñáíóúãõąęłńśźżćÉÈÀÑÁÍÓÚ")
+
+
+def _foreign(body: str) -> bool:
+    """Letters German and English words do not have: Turkish, French, Spanish, Polish, Portuguese."""
+    return not _FOREIGN_CHARS.isdisjoint(body)
 
 
 def detect(text: str, default: str = "de") -> str:
