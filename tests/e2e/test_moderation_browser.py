@@ -48,7 +48,8 @@ def moderation_world(_app, _session_sandbox, test_config):
         approvals.save_settings(owner, ws, mode="always", approver="staff", rule_negative_public=True, rule_tags=[])
         db.session.commit()
         info = {"agency_id": agency.id, "slug": ws.slug, "am": am.email, "cm": cm.email, "channel_id": channel.id,
-                "account_id": account["account_id"], "fan": fan["id"], "spam": spam["id"]}
+                "account_id": account["account_id"], "fan": fan["id"], "spam": spam["id"],
+                "owner": owner.email}
         db.session.remove()
     env = {**os.environ, "DATABASE_URL": test_config.database_url, "REDIS_URL": test_config.redis_url,
            "SECRET_KEY": test_config.secret_key, "AGENCY_ENCRYPTION_KEYS": ",".join(test_config.encryption_keys),
@@ -169,3 +170,17 @@ def test_a_new_fan_comment_shows_in_two_open_inboxes(_app, browser, live_server,
     screenshot(pages[0], "moderation-live-bar")
     pages[0].click("[data-live-link]")
     pages[0].wait_for_selector("text=Neue Nina")
+
+
+def test_owner_turns_on_auto_assignment(browser, live_server, moderation_world):
+    world = moderation_world
+    owner = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
+    _login(owner, live_server, world["owner"])
+    owner.goto(f"{live_server}/w/{world['slug']}/assignment")
+    assert "Carla CM" in owner.inner_text("main")
+    owner.select_option("select[name=mode]", "round_robin")
+    owner.fill("input[name=cap]", "10")
+    owner.click("main button[type=submit]")
+    owner.wait_for_selector("text=Auto-assignment saved.")
+    assert owner.input_value("select[name=mode]") == "round_robin" and owner.input_value("input[name=cap]") == "10"
+    screenshot(owner, "moderation-assignment")

@@ -191,7 +191,7 @@ def test_off_assigns_nothing_and_the_job_keeps_tenants_apart(app, world):
     assert _assignees(fresh) == [None]
 
 
-def test_setting_page_validates_and_needs_the_right(app, client, world):
+def test_setting_validates_and_needs_the_right(app, client, world):
     url = f"/w/{world.ws_a.slug}/assignment"
     login(client, world.cm_a)
     assert client.get(url).status_code == 404
