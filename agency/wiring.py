@@ -37,6 +37,8 @@ PROVIDERS: dict[str, str] = {
     "client_approvals": "client_approvals(workspace_id, user) -> replies waiting for this client user's approval",
     "reply_approval": "reply_approval(actor, interaction, text) -> the reply held for approval instead of being "
                       "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
+    "absent_user_ids": "absent_user_ids(user_ids, day) -> set of those user ids with an absence on that date "
+                       "(read by auto-assignment to leave absent staff out)",
 }
 
 

@@ -8,13 +8,23 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.inbox.signals import interaction_changed, interactions_received
-    from agency.moderation import approval_views, approvals, jobs, live, services, templating  # noqa: F401  (routes)
+    from agency.moderation import (  # noqa: F401  (routes)
+        approval_views,
+        approvals,
+        assignment,
+        assignment_views,
+        jobs,
+        live,
+        services,
+        templating,
+    )
     from agency.moderation.views import bp
 
     app.register_blueprint(bp)
     templating.init_app(app)
     interactions_received.connect(live.on_received, weak=False)  # the live inbox hears of new items...
     interaction_changed.connect(live.on_changed, weak=False)  # ...and of changed ones, after the commit
+    interaction_changed.connect(assignment.on_assignee_changed, weak=False)  # a person's choice wins
     wiring.add_slot(app, "inbox.banner", "moderation/_live.html")
     wiring.add_slot(app, "thread.sidebar", "moderation/_thread.html")
     wiring.add_slot(app, "thread.reply", "moderation/_reply.html")
@@ -25,7 +35,10 @@ def init_app(app: Flask) -> None:
     wiring.provide(app, "reply_approval", approvals.hold_for_approval)
     wiring.provide(app, "client_approvals", approvals.client_approvals)
     wiring.add_workspace_link(app, _l("Approvals"), "moderation.approvals_page", order=44)
+    wiring.add_workspace_link(app, _l("Auto-assignment"), "moderation.assignment_page",
+                              permission="workspaces.manage", order=45)
     wiring.add_periodic(app, jobs.sweep_stuck_actions, interval=300)
+    wiring.add_periodic(app, jobs.assign_open_items, interval=60)
     _describe_audit(app)
 
 
@@ -41,6 +54,8 @@ def _describe_audit(app: Flask) -> None:
         "moderation.reply_held": _l("A reply was held for approval"),
         "moderation.reply_approved": _l("Approved a reply"),
         "moderation.reply_rejected": _l("Rejected a reply"),
+        "moderation.assignment_settings_saved": _l("Changed the auto-assignment setting"),
     }, objects={"moderationaction": audit.ObjectKind(_l("Moderation action")),
                 "approvalsettings": audit.ObjectKind(_l("Reply approval setting")),
-                "replyapproval": audit.ObjectKind(_l("Reply waiting for approval"))})
+                "replyapproval": audit.ObjectKind(_l("Reply waiting for approval")),
+                "assignmentsettings": audit.ObjectKind(_l("Auto-assignment setting"))})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from agency.forms import Form
 from agency.moderation.models import Action
@@ -43,3 +43,10 @@ class DecisionForm(Form):
                            validators=[InputRequired(_l("Approve or reject."))])
     text = TextAreaField(_l("Reply"), validators=[Optional(), Length(max=10_000)])
     comment = TextAreaField(_l("Comment for the author"), validators=[Optional(), Length(max=2000)])
+
+
+class AssignmentSettingsForm(Form):
+    mode = SelectField(_l("Assign new items"), choices=[], validators=[InputRequired()])
+    cap = IntegerField(_l("At most open items per person"), validators=[
+        InputRequired(_l("Enter a whole number.")),
+        NumberRange(min=1, max=1000, message=_l("The cap must be a whole number from 1 to 1000."))])

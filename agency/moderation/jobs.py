@@ -198,3 +198,28 @@ def sweep_stuck_actions() -> int:
     if failed:
         log.warning("marked %d stuck moderation actions as failed", failed)
     return failed
+
+
+@job("default", timeout=120)
+def assign_open_items(now_iso: str | None = None) -> int:
+    """Periodic (every minute): auto-assign open items in every workspace that asks for it and move those of
+    people who went off shift; returns how many items changed hands."""
+    from datetime import datetime
+
+    from agency.accounts.models import Workspace
+    from agency.moderation import assignment
+    from agency.moderation.models import AssignmentSettings
+
+    now = datetime.fromisoformat(now_iso) if now_iso else db.utcnow()
+    with db.system_scope("find workspaces with auto-assignment in every agency"):
+        targets = db.session.execute(select(AssignmentSettings.agency_id, AssignmentSettings.workspace_id).where(
+            AssignmentSettings.mode != "off").order_by(AssignmentSettings.workspace_id)).all()
+    moved = 0
+    for agency_id, workspace_id in targets:
+        with db.tenant(db.session(), agency_id):
+            workspace = db.session.get(Workspace, workspace_id)
+            if workspace is not None:
+                assigned, reassigned = assignment.assign_workspace(workspace, now)
+                moved += assigned + reassigned
+            db.session.commit()
+    return moved

@@ -139,3 +139,39 @@ class ReplyApproval(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     #: the reply queued once approved
     reply_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("replies.id", ondelete="SET NULL"),
                                                  nullable=True)
+
+
+ASSIGNMENT_MODES = ("off", "round_robin", "least_open")
+
+
+class AssignmentSettings(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """Whether new items of a workspace are given to its staff on shift automatically, and how."""
+
+    __tablename__ = "assignment_settings"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", name="uq_assignment_settings_workspace_id"),
+        CheckConstraint("mode in ('off','round_robin','least_open')", name="mode_known"),
+        CheckConstraint("cap between 1 and 1000", name="cap_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(12), default="off", server_default="off")
+    #: nobody gets more open items of this workspace than this
+    cap: Mapped[int] = mapped_column(SmallInteger, default=20, server_default="20")
+    #: round robin continues after this person (the lowest id after them, wrapping around)
+    last_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class AutoAssignment(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """Who auto-assignment gave an item to. While the item's assignee is still that person the assignment is
+    ours to move; once a person assigned (or unassigned) it differently, auto-assignment never touches it."""
+
+    __tablename__ = "auto_assignments"
+    __table_args__ = (UniqueConstraint("interaction_id", name="uq_auto_assignments_interaction_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                nullable=True)

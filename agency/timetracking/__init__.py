@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.inbox.signals import interaction_worked
-    from agency.timetracking import capture, jobs
+    from agency.timetracking import capacity, capture, jobs
     from agency.timetracking.views import bp
     from agency.timetracking.widget import timer_widget
 
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     wiring.add_slot(app, "header", "timetracking/_timer.html")
     wiring.add_periodic(app, jobs.scan_long_timers, cron="*/10 * * * *")
     wiring.add_periodic(app, jobs.scan_budgets, cron="*/15 * * * *")
+    wiring.provide(app, "absent_user_ids", capacity.absent_user_ids)
     _describe_audit(app)
 
 

@@ -187,3 +187,12 @@ def board(agency_id: int, workspaces: list[Workspace], week: date, *, today: dat
                                  tracked=sum(m for (u, w), m in tracked.items() if w == ws.id),
                                  retainer_week=retainer_week, week_over=end < today))
     return Board(week=week, people=rows, clients=clients, week_over=end < today)
+
+
+def absent_user_ids(user_ids, day: date) -> set[int]:
+    """Of ``user_ids``, those with an absence covering ``day`` (read by auto-assignment through a provider)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Absence.user_id).where(
+        Absence.user_id.in_(ids), Absence.starts_on <= day, Absence.ends_on >= day)))

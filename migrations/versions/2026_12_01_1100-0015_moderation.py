@@ -21,7 +21,7 @@ depends_on = None
 
 NOW = sa.text('now()')
 TABLE = 'moderation_actions'
-TABLES = ('moderation_actions', 'approval_settings', 'reply_approvals')
+TABLES = ('moderation_actions', 'approval_settings', 'reply_approvals', 'assignment_settings', 'auto_assignments')
 
 
 def upgrade() -> None:
@@ -135,6 +135,54 @@ def upgrade() -> None:
                     postgresql_where=sa.text("status = 'waiting'"))
     op.create_index('ix_reply_approvals_interaction', 'reply_approvals', ['interaction_id', 'created_at'],
                     unique=False)
+
+    op.create_table(
+        'assignment_settings',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('mode', sa.String(length=12), server_default='off', nullable=False),
+        sa.Column('cap', sa.SmallInteger(), server_default='20', nullable=False),
+        sa.Column('last_user_id', sa.BigInteger(), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column('agency_id', sa.BigInteger(), nullable=False),
+        sa.Column('workspace_id', sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("mode in ('off','round_robin','least_open')",
+                           name=op.f('ck_assignment_settings_mode_known')),
+        sa.CheckConstraint('cap between 1 and 1000', name=op.f('ck_assignment_settings_cap_range')),
+        sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_assignment_settings_agency_id_agencies'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                                name=op.f('fk_assignment_settings_workspace_id_workspaces'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['last_user_id'], ['users.id'],
+                                name=op.f('fk_assignment_settings_last_user_id_users'), ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment_settings')),
+        sa.UniqueConstraint('workspace_id', name='uq_assignment_settings_workspace_id'),
+    )
+    op.create_index(op.f('ix_assignment_settings_agency_id'), 'assignment_settings', ['agency_id'], unique=False)
+    op.create_index(op.f('ix_assignment_settings_workspace_id'), 'assignment_settings', ['workspace_id'],
+                    unique=False)
+
+    op.create_table(
+        'auto_assignments',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('interaction_id', sa.BigInteger(), nullable=False),
+        sa.Column('user_id', sa.BigInteger(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column('agency_id', sa.BigInteger(), nullable=False),
+        sa.Column('workspace_id', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_auto_assignments_agency_id_agencies'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                                name=op.f('fk_auto_assignments_workspace_id_workspaces'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['interaction_id'], ['interactions.id'],
+                                name=op.f('fk_auto_assignments_interaction_id_interactions'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auto_assignments_user_id_users'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_auto_assignments')),
+        sa.UniqueConstraint('interaction_id', name='uq_auto_assignments_interaction_id'),
+    )
+    op.create_index(op.f('ix_auto_assignments_agency_id'), 'auto_assignments', ['agency_id'], unique=False)
+    op.create_index(op.f('ix_auto_assignments_workspace_id'), 'auto_assignments', ['workspace_id'], unique=False)
 
     for table in TABLES:
         for statement in rls.enable_statements(table):

@@ -1,6 +1,7 @@
 """Browser journey of moderation: a fan comments on the sandbox; the community manager hides it from the
 thread (it is hidden on the sandbox), unhides it, and deletes another from the list's bulk bar; a held reply
-waits on the approvals page until the account manager approves it."""
+waits on the approvals page until the account manager approves it; a new fan comment shows in two open inboxes
+without a reload."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ def moderation_world(_app, _session_sandbox, test_config):
         run_sync(channel)
         approvals.save_settings(owner, ws, mode="always", approver="staff", rule_negative_public=True, rule_tags=[])
         db.session.commit()
-        info = {"agency_id": agency.id, "slug": ws.slug, "am": am.email, "cm": cm.email,
-                "account_id": account["account_id"], "fan": fan["id"], "spam": spam["id"]}
+        info = {"agency_id": agency.id, "slug": ws.slug, "am": am.email, "cm": cm.email, "channel_id": channel.id,
+                "account_id": account["account_id"], "fan": fan["id"], "spam": spam["id"],
+                "owner": owner.email}
         db.session.remove()
     env = {**os.environ, "DATABASE_URL": test_config.database_url, "REDIS_URL": test_config.redis_url,
            "SECRET_KEY": test_config.secret_key, "AGENCY_ENCRYPTION_KEYS": ",".join(test_config.encryption_keys),
@@ -134,3 +136,51 @@ def test_reply_waits_for_the_account_managers_approval(browser, live_server, mod
             r["text"] for r in sandbox.admin("GET", "replies", account_id=world["account_id"])["replies"]]:
         assert time.monotonic() < deadline, "the approved reply was not sent"
         am.wait_for_timeout(300)
+
+
+def _sync(_app, world) -> None:
+    from agency.channels.models import Channel
+    from agency.inbox.jobs import run_sync
+
+    with _app.app_context():
+        with db.system_scope("test: find the channel"):
+            channel = db.session.get(Channel, world["channel_id"])
+        with db.tenant(db.session(), world["agency_id"]):
+            run_sync(channel)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_new_fan_comment_shows_in_two_open_inboxes(_app, browser, live_server, moderation_world, _session_sandbox):
+    world, sandbox = moderation_world, _session_sandbox
+    pages = []
+    for email in (world["cm"], world["am"]):
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+        _login(page, live_server, email)
+        page.goto(f"{live_server}/w/{world['slug']}/inbox/")
+        page.wait_for_timeout(1500)  # the page's EventSource connects
+        assert page.locator("[data-live]").is_hidden()
+        pages.append(page)
+    sandbox.fan(world["account_id"], "comment", "Habt ihr am Sonntag offen?", author_name="Neue Nina")
+    _sync(_app, world)
+    for page in pages:
+        page.wait_for_selector("[data-live]:not(.hidden)", timeout=15000)
+        assert page.locator("[data-live-count]").inner_text() == "1"
+        assert page.locator("text=Neue Nina").count() == 0  # rows do not jump under the reader
+    screenshot(pages[0], "moderation-live-bar")
+    pages[0].click("[data-live-link]")
+    pages[0].wait_for_selector("text=Neue Nina")
+
+
+def test_owner_turns_on_auto_assignment(browser, live_server, moderation_world):
+    world = moderation_world
+    owner = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
+    _login(owner, live_server, world["owner"])
+    owner.goto(f"{live_server}/w/{world['slug']}/assignment")
+    assert "Carla CM" in owner.inner_text("main")
+    owner.select_option("select[name=mode]", "round_robin")
+    owner.fill("input[name=cap]", "10")
+    owner.click("main button[type=submit]")
+    owner.wait_for_selector("text=Auto-assignment saved.")
+    assert owner.input_value("select[name=mode]") == "round_robin" and owner.input_value("input[name=cap]") == "10"
+    screenshot(owner, "moderation-assignment")

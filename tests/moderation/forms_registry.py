@@ -5,6 +5,7 @@ FORMS = {
     "moderation.bulk": "tests/moderation/test_views.py::test_bulk_hide_and_delete_from_the_list",
     "moderation.approval_settings": "tests/moderation/test_approvals.py::test_settings_validate_and_need_the_right",
     "moderation.decide": "tests/moderation/test_approvals.py::test_reject_needs_a_comment_and_nothing_is_sent",
+    "moderation.assignment_page": "tests/moderation/test_assignment.py::test_setting_validates_and_needs_the_right",
     "moderation.client_decide": "tests/moderation/test_approvals.py::test_client_approves_in_the_portal",
 }
 ACTIONS = {"moderation.retry"}

@@ -1,0 +1,58 @@
+"""The auto-assignment setting of a workspace: ``/w/<ws>/assignment`` (who is on shift now, mode and cap)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from agency import db
+from agency.accounts.tenancy import workspace_or_404
+from agency.accounts.views.helpers import apply_validation_error, client_ip, permission_required
+from agency.errors import ValidationError
+from agency.moderation import assignment
+from agency.moderation.forms import AssignmentSettingsForm
+from agency.moderation.views import bp
+
+MODE_LABELS = {"off": _l("Off: people assign items themselves"),
+               "round_robin": _l("Round robin among the community managers on shift"),
+               "least_open": _l("To the community manager on shift with the fewest open items")}
+
+
+def _form(settings, formdata=None) -> AssignmentSettingsForm:
+    if formdata is not None:
+        form = AssignmentSettingsForm(formdata=formdata)
+    else:
+        form = AssignmentSettingsForm(formdata=None, mode=settings.mode if settings else "off",
+                                      cap=settings.cap if settings else 20)
+    form.mode.choices = list(MODE_LABELS.items())
+    return form
+
+
+def _page(ws, form=None, status=200):
+    settings = assignment.settings_of(ws)
+    now = db.utcnow()
+    return render_template(
+        "moderation/assignment.html", workspace=ws, form=form or _form(settings), settings=settings,
+        mode_labels=MODE_LABELS, on_shift=assignment.on_shift(ws, now), team=assignment.candidates(ws),
+        open_counts=assignment.open_counts(ws.id)), status
+
+
+@bp.route("/w/<workspace>/assignment", methods=["GET", "POST"])
+@permission_required("workspaces.manage", hide=True)
+def assignment_page(workspace: str):
+    """Auto-assignment of the workspace: off, round robin or fewest open items, with a cap per person."""
+    ws = workspace_or_404(workspace)
+    if request.method == "GET":
+        return _page(ws)
+    form = _form(None, formdata=request.form)
+    if form.validate():
+        try:
+            assignment.save_settings(current_user, ws, mode=form.mode.data, cap=form.cap.data, ip=client_ip())
+        except ValidationError as err:
+            apply_validation_error(form, err)
+        else:
+            flash(_("Auto-assignment saved."), "success")
+            return redirect(url_for("moderation.assignment_page", workspace=ws.slug), 303)
+    return _page(ws, form, status=400)
