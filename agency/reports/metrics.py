@@ -77,13 +77,21 @@ WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT :limit
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_WORDS = text(f"""
-SELECT word, count(DISTINCT i.id) FROM interactions i,
-       regexp_split_to_table(lower(i.text), '[^[:alpha:]]+') AS word
-WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
-  AND char_length(word) >= :min_length AND NOT (word = ANY(CAST(:stop AS text[])))
-GROUP BY word ORDER BY count(DISTINCT i.id) DESC, word LIMIT :limit
-""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+# Words per item counted once (``ndoc`` of ts_stat, in C); the inner query carries only an integer id and two
+# ISO timestamps that this module formats itself.
+_WORDS = text("""
+SELECT word, ndoc FROM ts_stat(:inner)
+WHERE char_length(word) >= :min_length AND word ~ '^[[:alpha:]]+$' AND NOT (word = ANY(CAST(:stop AS text[])))
+ORDER BY ndoc DESC, word LIMIT :limit
+""")
+
+
+def _words_query(params: dict) -> str:
+    start, end = params["start"].astimezone(UTC).isoformat(), params["end"].astimezone(UTC).isoformat()
+    return ("SELECT to_tsvector('simple', i.text) FROM interactions i "  # noqa: S608 - typed values only
+            f"WHERE i.workspace_id = {int(params['ws'])} AND i.platform_created_at >= '{start}' "
+            f"AND i.platform_created_at < '{end}' AND i.is_own = false AND i.status <> 'spam' AND NOT i.is_spam")
+
 
 # Questions asked in the same words (ignoring case, punctuation and spacing) count as one question.
 _QUESTIONS = text(f"""
@@ -252,7 +260,8 @@ def topics(params: dict, limit: int = 10) -> dict[str, Any]:
     return {
         "tags": [{"tag": t, "count": c} for t, c in db.session.execute(_TAGS, {**params, "limit": limit})],
         "words": [{"word": w, "count": c} for w, c in db.session.execute(
-            _WORDS, {**params, "limit": limit, "min_length": _WORD_MIN_LENGTH, "stop": sorted(STOP_WORDS)})],
+            _WORDS, {"inner": _words_query(params), "limit": limit, "min_length": _WORD_MIN_LENGTH,
+                     "stop": sorted(STOP_WORDS)})],
         "questions": [{"text": _one_line(t), "count": c}
                       for t, c in db.session.execute(_QUESTIONS, {**params, "limit": 5})],
     }
