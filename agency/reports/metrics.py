@@ -52,23 +52,22 @@ _WORD_MIN_LENGTH = 4
 _CUSTOMER = ("i.workspace_id = :ws AND i.platform_created_at >= :start AND i.platform_created_at < :end "
              "AND i.is_own = false")
 
-_VOLUME = text(f"""
+# One pass over the month's customer items for volume (channel, kind, local day), the sentiment trend (local
+# day and label) and spam: the three are sums over these groups.
+_DETAIL = text(f"""
 SELECT i.channel_id, coalesce(c.name, ''), coalesce(c.platform, i.platform), i.kind,
-       (i.platform_created_at AT TIME ZONE :tz)::date AS day, count(*)
+       (i.platform_created_at AT TIME ZONE :tz)::date AS day, coalesce(i.sentiment_label, 'unknown'),
+       (i.status = 'spam' OR i.is_spam) AS spam, count(*)
 FROM interactions i LEFT JOIN channels c ON c.id = i.channel_id
 WHERE {_CUSTOMER}
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6, 7
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_SENTIMENT = text(f"""
-SELECT coalesce(i.sentiment_label, 'unknown'), (i.platform_created_at AT TIME ZONE :tz)::date, count(*)
-FROM interactions i
-WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
-GROUP BY 1, 2
-""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_SPAM = text(f"SELECT count(*) FROM interactions i WHERE {_CUSTOMER} "  # noqa: S608
-             "AND (i.status = 'spam' OR i.is_spam)")
+def detail_rows(params: dict) -> list[tuple]:
+    """The month's customer items grouped by channel, kind, local day, sentiment and spam (see ``_DETAIL``)."""
+    return [tuple(row) for row in db.session.execute(_DETAIL, params)]
+
 
 _TAGS = text(f"""
 SELECT tag, count(*) FROM interactions i, unnest(i.tags) AS tag
@@ -271,7 +270,8 @@ def core_figures(workspace: Workspace, start: datetime, end: datetime, *, now: d
     return periods_core_figures(workspace, [start, end], now=now)[0]
 
 
-def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[str, Any]:
+def volume(workspace: Workspace, params: dict, first: date, last: date, *, rows: list[tuple] | None = None
+           ) -> dict[str, Any]:
     by_channel: dict[str, dict[str, Any]] = {}
     by_kind: dict[str, int] = {}
     by_day: dict[str, int] = {}
@@ -279,7 +279,8 @@ def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[
     while day <= last:
         by_day[day.isoformat()] = 0
         day += timedelta(days=1)
-    for channel_id, name, platform, kind, local_day, count in db.session.execute(_VOLUME, params):
+    for channel_id, name, platform, kind, local_day, _label, _spam, count in (
+            detail_rows(params) if rows is None else rows):
         key = str(channel_id or 0)
         row = by_channel.setdefault(key, {"name": name, "platform": platform, "count": 0})
         row["count"] += count
@@ -290,10 +291,12 @@ def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[
             "by_day": by_day}
 
 
-def sentiment_by_week(params: dict) -> list[dict[str, Any]]:
-    """Sentiment per ISO week of the period (the trend line of the report)."""
+def sentiment_by_week(params: dict, *, rows: list[tuple] | None = None) -> list[dict[str, Any]]:
+    """Sentiment per ISO week of the period (the trend line of the report); spam left out."""
     weeks: dict[str, dict[str, int]] = {}
-    for label, local_day, count in db.session.execute(_SENTIMENT, params):
+    for *_group, local_day, label, spam, count in (detail_rows(params) if rows is None else rows):
+        if spam:
+            continue
         year, week, _ = local_day.isocalendar()
         row = weeks.setdefault(f"{year}-W{week:02d}", {"positive": 0, "neutral": 0, "negative": 0, "unknown": 0})
         row[label if label in row else "unknown"] += count
@@ -337,8 +340,8 @@ def _community(workspace: Workspace, start: datetime, end: datetime) -> dict[str
     }
 
 
-def _moderation(workspace: Workspace, params: dict) -> dict[str, Any]:
-    counts = {"spam": int(db.session.scalar(_SPAM, params) or 0)}
+def _moderation(workspace: Workspace, params: dict, rows: list[tuple]) -> dict[str, Any]:
+    counts = {"spam": sum(row[-1] for row in rows if row[-2])}
     provider = wiring.provided("moderation_counts")
     counts["available"] = provider is not None
     if provider is not None:
@@ -415,14 +418,15 @@ def month_figures(workspace: Workspace, month: date, *, now: datetime | None = N
     *oldest_first, current = periods_core_figures(workspace, bounds, now=now)
     earlier = list(reversed(oldest_first))
     step(45)
+    rows = detail_rows(params)
     figures = {
         "workspace": {"id": workspace.id, "name": workspace.name},
         "month": month.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "current": current, "previous": earlier[0], "average3": comparison_row(earlier),
         "kpis": kpis(current), "previous_kpis": kpis(earlier[0]),
-        "volume": volume(workspace, params, month, last_day),
-        "sentiment_weeks": sentiment_by_week(params),
-        "moderation": _moderation(workspace, params),
+        "volume": volume(workspace, params, month, last_day, rows=rows),
+        "sentiment_weeks": sentiment_by_week(params, rows=rows),
+        "moderation": _moderation(workspace, params, rows),
         "topics": topics(params),
     }
     step(65)
