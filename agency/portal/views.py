@@ -49,10 +49,11 @@ def _live_figures(workspace):
     figures = metrics.core_figures(workspace, start, min(end, db.utcnow()))
     params = {"ws": workspace.id, "start": start, "end": end, "tz": workspace.timezone or "Europe/Berlin"}
     last_day = (end - timedelta(seconds=1)).date()
-    volume = metrics.volume(workspace, params, today.replace(day=1), last_day)
+    rows = metrics.detail_rows(params)
+    volume = metrics.volume(workspace, params, today.replace(day=1), last_day, rows=rows)
     fmt = Formats(str(current_user.locale or workspace.locale or "de"))
     color = current_user.agency.primary_color or "#2f5d8a"
-    found = charts({"volume": volume, "sentiment_weeks": metrics.sentiment_by_week(params),
+    found = charts({"volume": volume, "sentiment_weeks": metrics.sentiment_by_week(params, rows=rows),
                     "hours": {"by_activity": []}, "topics": {"words": []}}, fmt, color)
     return figures, found, fmt
 

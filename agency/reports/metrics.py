@@ -26,7 +26,6 @@ from sqlalchemy import text
 
 from agency import db, wiring
 from agency.accounts.models import Workspace
-from agency.sla import metrics as sla_metrics
 
 #: Words that say nothing about a topic (German and English); compared in lower case.
 _STOP_WORDS_TEXT = """
@@ -53,23 +52,22 @@ _WORD_MIN_LENGTH = 4
 _CUSTOMER = ("i.workspace_id = :ws AND i.platform_created_at >= :start AND i.platform_created_at < :end "
              "AND i.is_own = false")
 
-_VOLUME = text(f"""
+# One pass over the month's customer items for volume (channel, kind, local day), the sentiment trend (local
+# day and label) and spam: the three are sums over these groups.
+_DETAIL = text(f"""
 SELECT i.channel_id, coalesce(c.name, ''), coalesce(c.platform, i.platform), i.kind,
-       (i.platform_created_at AT TIME ZONE :tz)::date AS day, count(*)
+       (i.platform_created_at AT TIME ZONE :tz)::date AS day, coalesce(i.sentiment_label, 'unknown'),
+       (i.status = 'spam' OR i.is_spam) AS spam, count(*)
 FROM interactions i LEFT JOIN channels c ON c.id = i.channel_id
 WHERE {_CUSTOMER}
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6, 7
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_SENTIMENT = text(f"""
-SELECT coalesce(i.sentiment_label, 'unknown'), (i.platform_created_at AT TIME ZONE :tz)::date, count(*)
-FROM interactions i
-WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
-GROUP BY 1, 2
-""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_SPAM = text(f"SELECT count(*) FROM interactions i WHERE {_CUSTOMER} "  # noqa: S608
-             "AND (i.status = 'spam' OR i.is_spam)")
+def detail_rows(params: dict) -> list[tuple]:
+    """The month's customer items grouped by channel, kind, local day, sentiment and spam (see ``_DETAIL``)."""
+    return [tuple(row) for row in db.session.execute(_DETAIL, params)]
+
 
 _TAGS = text(f"""
 SELECT tag, count(*) FROM interactions i, unnest(i.tags) AS tag
@@ -77,13 +75,21 @@ WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT :limit
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-_WORDS = text(f"""
-SELECT word, count(DISTINCT i.id) FROM interactions i,
-       regexp_split_to_table(lower(i.text), '[^[:alpha:]]+') AS word
-WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
-  AND char_length(word) >= :min_length AND NOT (word = ANY(CAST(:stop AS text[])))
-GROUP BY word ORDER BY count(DISTINCT i.id) DESC, word LIMIT :limit
-""")  # noqa: S608 - only the constant _CUSTOMER is interpolated
+# Words per item counted once (``ndoc`` of ts_stat, in C); the inner query carries only an integer id and two
+# ISO timestamps that this module formats itself.
+_WORDS = text("""
+SELECT word, ndoc FROM ts_stat(:inner)
+WHERE char_length(word) >= :min_length AND word ~ '^[[:alpha:]]+$' AND NOT (word = ANY(CAST(:stop AS text[])))
+ORDER BY ndoc DESC, word LIMIT :limit
+""")
+
+
+def _words_query(params: dict) -> str:
+    start, end = params["start"].astimezone(UTC).isoformat(), params["end"].astimezone(UTC).isoformat()
+    return ("SELECT to_tsvector('simple', i.text) FROM interactions i "  # noqa: S608 - typed values only
+            f"WHERE i.workspace_id = {int(params['ws'])} AND i.platform_created_at >= '{start}' "
+            f"AND i.platform_created_at < '{end}' AND i.is_own = false AND i.status <> 'spam' AND NOT i.is_spam")
+
 
 # Questions asked in the same words (ignoring case, punctuation and spacing) count as one question.
 _QUESTIONS = text(f"""
@@ -129,39 +135,143 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
+# SLA population (as ``agency.sla.metrics``): customer items in our hands — not deleted, spam or ignored, and
+# not history that arrived already closed.
+_IN_SLA = ("NOT i.is_deleted AND i.status NOT IN ('spam', 'ignored') AND (i.status IN ('new', 'open', 'waiting') "
+           "OR i.first_responded_at IS NOT NULL OR i.resolved_at IS NOT NULL)")
+_NOT_SPAM = "i.status <> 'spam' AND NOT i.is_spam"
+# Per SLA target: (due column, done expression), as in ``agency.sla.metrics``.
+_SLA_TARGETS = {
+    "first_response": ("i.first_response_due_at", "coalesce(i.first_responded_at, i.resolved_at)"),
+    "next_response": ("i.next_response_due_at", "coalesce(i.first_responded_at, i.resolved_at)"),
+    "resolution": ("i.resolution_due_at", "i.resolved_at"),
+}
+
+
+def _met(due: str, done: str) -> str:
+    return f"({due} IS NOT NULL AND {done} IS NOT NULL AND {done} <= {due})"
+
+
+def _missed(due: str, done: str) -> str:
+    return f"({due} IS NOT NULL AND (({done} IS NOT NULL AND {done} > {due}) OR ({done} IS NULL AND {due} <= :now)))"
+
+
+# Business time before an instant (microseconds since the epoch) on the calendar's timeline (arrays
+# :starts/:ends/:cum_start/:cum_end from ``BusinessCalendar.open_timeline_us``); ``b`` is the interval found by
+# width_bucket (a binary search in C).
+def _open_before(us: str, b: str) -> str:
+    return (f"(CASE WHEN {b} = 0 THEN 0 WHEN {us} < (CAST(:ends AS bigint[]))[{b}] "
+            f"THEN (CAST(:cum_start AS bigint[]))[{b}] + {us} - (CAST(:starts AS bigint[]))[{b}] "
+            f"ELSE (CAST(:cum_end AS bigint[]))[{b}] END)")
+
+
+_COMPLIANCE_COLUMNS = ", ".join(
+    f"count(*) FILTER (WHERE sla AND {_met(due, done)}), count(*) FILTER (WHERE sla AND {_missed(due, done)})"
+    for due, done in _SLA_TARGETS.values())
+_ANY_MISSED = " OR ".join(_missed(due, done) for due, done in _SLA_TARGETS.values())
+
+# One pass over all the periods (bounds[k] <= created < bounds[k+1] is period k+1): volume, sentiment and every
+# SLA figure, the business-time percentiles included.
+_PERIODS = text(f"""
+SELECT i.period, count(*),
+       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'positive'),
+       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'neutral'),
+       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'negative'),
+       count(*) FILTER (WHERE i.not_spam AND coalesce(i.sentiment_label, 'unknown') = 'unknown'),
+       count(*) FILTER (WHERE i.not_spam AND coalesce(i.sentiment_label, 'unknown') <> 'unknown'),
+       count(*) FILTER (WHERE sla), count(i.first_responded_at) FILTER (WHERE sla),
+       count(*) FILTER (WHERE sla AND i.status IN ('new', 'open', 'waiting')),
+       count(*) FILTER (WHERE sla AND ({_ANY_MISSED})),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY wall) FILTER (WHERE answered),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY wall) FILTER (WHERE answered),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY business) FILTER (WHERE answered),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY business) FILTER (WHERE answered),
+       count(*) FILTER (WHERE answered), max(i.first_responded_at) FILTER (WHERE answered),
+       {_COMPLIANCE_COLUMNS}
+FROM (SELECT i.*, width_bucket(i.platform_created_at, CAST(:bounds AS timestamptz[])) AS period,
+             ({_IN_SLA}) AS sla, ({_NOT_SPAM}) AS not_spam,
+             ({_IN_SLA}) AND i.first_responded_at IS NOT NULL AS answered,
+             extract(epoch FROM i.first_responded_at - i.platform_created_at)::float8 AS wall,
+             (extract(epoch FROM i.platform_created_at) * 1000000)::bigint AS created_us,
+             (extract(epoch FROM i.first_responded_at) * 1000000)::bigint AS responded_us
+      FROM interactions i
+      WHERE i.workspace_id = :ws AND i.platform_created_at >= :first AND i.platform_created_at < :last
+        AND i.is_own = false) AS i
+CROSS JOIN LATERAL (
+    SELECT greatest(0, {_open_before("i.responded_us", "w.responded")} - {_open_before("i.created_us", "w.created")}
+           )::float8 / 1000000 AS business
+    FROM (SELECT width_bucket(i.created_us, CAST(:starts AS bigint[])) AS created,
+                 width_bucket(i.responded_us, CAST(:starts AS bigint[])) AS responded) AS w) AS b
+GROUP BY i.period
+""")  # noqa: S608 - only module constants are interpolated
+
+
+def _empty_core() -> dict[str, Any]:
+    return {"interactions": 0, "in_scope": 0, "answered": 0, "open": 0, "answer_rate": None,
+            "first_response_wall": {"median": None, "p90": None, "count": 0},
+            "first_response_business": {"median": None, "p90": None, "count": 0},
+            "compliance": {name: {"met": 0, "missed": 0, "rate": None} for name in _SLA_TARGETS},
+            "sentiment": {"positive": 0, "neutral": 0, "negative": 0, "unknown": 0},
+            "negative_share": None, "positive_share": None, "breached": 0}
+
+
+def periods_core_figures(workspace: Workspace, bounds: list[datetime], *, now: datetime | None = None
+                         ) -> list[dict[str, Any]]:
+    """``core_figures`` of consecutive periods ``[bounds[k], bounds[k+1])`` in one pass over their rows.
+
+    Business-time durations use the SLA calendar's timeline (``BusinessCalendar.open_timeline_us``) in SQL, so
+    they equal ``calendar.between`` per item without a Python call per item."""
+    from agency.sla.policy import effective_policy
+
+    calendar = effective_policy(workspace).calendar
+    covered_until = max(bounds[-1], now or db.utcnow()) + timedelta(days=1)
+    params = {"ws": workspace.id, "first": bounds[0], "last": bounds[-1], "bounds": bounds[:-1],
+              "now": now or db.utcnow()}
+    while True:
+        starts, ends, cum_start, cum_end = calendar.open_timeline_us(bounds[0], covered_until)
+        rows = db.session.execute(_PERIODS, {**params, "starts": starts, "ends": ends, "cum_start": cum_start,
+                                             "cum_end": cum_end}).all()
+        latest = max((row[16] for row in rows if row[16] is not None), default=None)
+        if latest is None or latest < covered_until:
+            break
+        covered_until = latest + timedelta(days=1)  # a reply later than the timeline reaches: widen it
+    found = {row[0]: row for row in rows}
+    results = []
+    for period in range(1, len(bounds)):
+        row = found.get(period)
+        if row is None:
+            results.append(_empty_core())
+            continue
+        (_, received, positive, neutral, negative, unknown, rated, in_scope, answered, still_open, breached,
+         wall_median, wall_p90, business_median, business_p90, durations, _latest, *compliance) = row
+        results.append({
+            "interactions": int(received), "in_scope": int(in_scope), "answered": int(answered),
+            "open": int(still_open), "answer_rate": (answered / in_scope) if in_scope else None,
+            "first_response_wall": {"median": _seconds(wall_median), "p90": _seconds(wall_p90),
+                                    "count": int(durations)},
+            "first_response_business": {"median": _seconds(business_median), "p90": _seconds(business_p90),
+                                        "count": int(durations)},
+            "compliance": {name: {"met": int(compliance[2 * k]), "missed": int(compliance[2 * k + 1]),
+                                  "rate": (compliance[2 * k] / (compliance[2 * k] + compliance[2 * k + 1])
+                                           if compliance[2 * k] + compliance[2 * k + 1] else None)}
+                           for k, name in enumerate(_SLA_TARGETS)},
+            "sentiment": {"positive": int(positive), "neutral": int(neutral), "negative": int(negative),
+                          "unknown": int(unknown)},
+            "negative_share": (negative / rated) if rated else None,
+            "positive_share": (positive / rated) if rated else None,
+            "breached": int(breached),
+        })
+    return results
+
+
 def core_figures(workspace: Workspace, start: datetime, end: datetime, *, now: datetime | None = None
                  ) -> dict[str, Any]:
     """Volume and the SLA figures of one period: what the KPI table compares month by month."""
-    params = {"ws": workspace.id, "start": start, "end": end, "tz": workspace.timezone or "Europe/Berlin"}
-    sla = sla_metrics.workspace_metrics(workspace, start, end, now=now)
-    received = db.session.scalar(text(f"SELECT count(*) FROM interactions i WHERE {_CUSTOMER}"),  # noqa: S608
-                                 params) or 0
-    sentiment = dict(db.session.execute(text(
-        f"SELECT coalesce(i.sentiment_label, 'unknown'), count(*) FROM interactions i WHERE {_CUSTOMER} "  # noqa: S608
-        "AND i.status <> 'spam' AND NOT i.is_spam GROUP BY 1"), params).all())
-    rated = sum(v for k, v in sentiment.items() if k != "unknown")
-    compliance = {name: {"met": c.met, "missed": c.missed, "rate": c.rate} for name, c in sla.compliance.items()}
-    return {
-        "interactions": int(received),
-        "in_scope": sla.received,
-        "answered": sla.responded,
-        "open": sla.open,
-        "answer_rate": sla.response_rate,
-        "first_response_wall": {"median": _seconds(sla.first_response_wall.median),
-                                "p90": _seconds(sla.first_response_wall.p90),
-                                "count": sla.first_response_wall.count},
-        "first_response_business": {"median": _seconds(sla.first_response_business.median),
-                                    "p90": _seconds(sla.first_response_business.p90),
-                                    "count": sla.first_response_business.count},
-        "compliance": compliance,
-        "sentiment": {label: int(sentiment.get(label, 0)) for label in ("positive", "neutral", "negative", "unknown")},
-        "negative_share": (sentiment.get("negative", 0) / rated) if rated else None,
-        "positive_share": (sentiment.get("positive", 0) / rated) if rated else None,
-        "breached": sla.breached,
-    }
+    return periods_core_figures(workspace, [start, end], now=now)[0]
 
 
-def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[str, Any]:
+def volume(workspace: Workspace, params: dict, first: date, last: date, *, rows: list[tuple] | None = None
+           ) -> dict[str, Any]:
     by_channel: dict[str, dict[str, Any]] = {}
     by_kind: dict[str, int] = {}
     by_day: dict[str, int] = {}
@@ -169,7 +279,8 @@ def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[
     while day <= last:
         by_day[day.isoformat()] = 0
         day += timedelta(days=1)
-    for channel_id, name, platform, kind, local_day, count in db.session.execute(_VOLUME, params):
+    for channel_id, name, platform, kind, local_day, _label, _spam, count in (
+            detail_rows(params) if rows is None else rows):
         key = str(channel_id or 0)
         row = by_channel.setdefault(key, {"name": name, "platform": platform, "count": 0})
         row["count"] += count
@@ -180,10 +291,12 @@ def volume(workspace: Workspace, params: dict, first: date, last: date) -> dict[
             "by_day": by_day}
 
 
-def sentiment_by_week(params: dict) -> list[dict[str, Any]]:
-    """Sentiment per ISO week of the period (the trend line of the report)."""
+def sentiment_by_week(params: dict, *, rows: list[tuple] | None = None) -> list[dict[str, Any]]:
+    """Sentiment per ISO week of the period (the trend line of the report); spam left out."""
     weeks: dict[str, dict[str, int]] = {}
-    for label, local_day, count in db.session.execute(_SENTIMENT, params):
+    for *_group, local_day, label, spam, count in (detail_rows(params) if rows is None else rows):
+        if spam:
+            continue
         year, week, _ = local_day.isocalendar()
         row = weeks.setdefault(f"{year}-W{week:02d}", {"positive": 0, "neutral": 0, "negative": 0, "unknown": 0})
         row[label if label in row else "unknown"] += count
@@ -227,8 +340,8 @@ def _community(workspace: Workspace, start: datetime, end: datetime) -> dict[str
     }
 
 
-def _moderation(workspace: Workspace, params: dict) -> dict[str, Any]:
-    counts = {"spam": int(db.session.scalar(_SPAM, params) or 0)}
+def _moderation(workspace: Workspace, params: dict, rows: list[tuple]) -> dict[str, Any]:
+    counts = {"spam": sum(row[-1] for row in rows if row[-2])}
     provider = wiring.provided("moderation_counts")
     counts["available"] = provider is not None
     if provider is not None:
@@ -252,7 +365,8 @@ def topics(params: dict, limit: int = 10) -> dict[str, Any]:
     return {
         "tags": [{"tag": t, "count": c} for t, c in db.session.execute(_TAGS, {**params, "limit": limit})],
         "words": [{"word": w, "count": c} for w, c in db.session.execute(
-            _WORDS, {**params, "limit": limit, "min_length": _WORD_MIN_LENGTH, "stop": sorted(STOP_WORDS)})],
+            _WORDS, {"inner": _words_query(params), "limit": limit, "min_length": _WORD_MIN_LENGTH,
+                     "stop": sorted(STOP_WORDS)})],
         "questions": [{"text": _one_line(t), "count": c}
                       for t, c in db.session.execute(_QUESTIONS, {**params, "limit": 5})],
     }
@@ -297,22 +411,22 @@ def month_figures(workspace: Workspace, month: date, *, now: datetime | None = N
     last_day = (end.astimezone(ZoneInfo(workspace.timezone or "Europe/Berlin")) - timedelta(days=1)).date()
     params = {"ws": workspace.id, "start": start, "end": end, "tz": workspace.timezone or "Europe/Berlin"}
     step = progress or (lambda _percent: None)
-    current = core_figures(workspace, start, end, now=now)
-    step(20)
-    earlier = []
-    earlier_month = month
-    for _ in range(3):
-        earlier_month = previous_month(earlier_month)
-        earlier.append(core_figures(workspace, *month_bounds(workspace, earlier_month), now=now))
+    earlier_months = [previous_month(month)]
+    for _ in range(2):
+        earlier_months.append(previous_month(earlier_months[-1]))
+    bounds = [month_bounds(workspace, m)[0] for m in reversed(earlier_months)] + [start, end]
+    *oldest_first, current = periods_core_figures(workspace, bounds, now=now)
+    earlier = list(reversed(oldest_first))
     step(45)
+    rows = detail_rows(params)
     figures = {
         "workspace": {"id": workspace.id, "name": workspace.name},
         "month": month.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "current": current, "previous": earlier[0], "average3": comparison_row(earlier),
         "kpis": kpis(current), "previous_kpis": kpis(earlier[0]),
-        "volume": volume(workspace, params, month, last_day),
-        "sentiment_weeks": sentiment_by_week(params),
-        "moderation": _moderation(workspace, params),
+        "volume": volume(workspace, params, month, last_day, rows=rows),
+        "sentiment_weeks": sentiment_by_week(params, rows=rows),
+        "moderation": _moderation(workspace, params, rows),
         "topics": topics(params),
     }
     step(65)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from agency.reports import metrics
-from tests.reports.conftest import BERLIN, MONTH, in_month
+from agency.sla import metrics as sla_metrics
+from tests.reports.conftest import BERLIN, MONTH, add_item, berlin, in_month
 
 OCT_START = datetime(2026, 10, 1, tzinfo=BERLIN)
 NOV_START = datetime(2026, 11, 1, tzinfo=BERLIN)
@@ -85,3 +88,35 @@ def test_another_workspace_and_an_empty_month(seeded, world):
     empty = metrics.month_figures(world.ws_b, MONTH, now=NOW)
     assert empty["current"]["interactions"] == 0 and empty["current"]["answer_rate"] is None
     assert empty["topics"]["words"] == [] and empty["hours"]["used"] == 0
+
+
+def test_grouped_figures_equal_the_sla_modules_per_item_computation(seeded):
+    """The one-pass query (business time from the calendar's timeline in SQL) gives the SLA board's numbers,
+    which ``agency.sla.metrics`` computes with ``calendar.between`` per item — also across a weekend, the
+    end of summer time (25 Oct) and a reply that arrives a month later."""
+    ws = seeded.workspace
+    channel = seeded.channels[0]
+    add_item(ws, channel, berlin(2026, 10, 23, 16, 30), answered_after=timedelta(days=3, hours=1))
+    add_item(ws, channel, berlin(2026, 10, 9, 15, 0), answered_after=timedelta(days=33))
+    add_item(ws, channel, berlin(2026, 8, 29, 10, 0), answered_after=timedelta(hours=50))
+    figures = metrics.month_figures(ws, MONTH, now=NOW)
+    months = [MONTH, date(2026, 9, 1), date(2026, 8, 1), date(2026, 7, 1)]
+    bounds = [metrics.month_bounds(ws, m)[0] for m in reversed(months)] + [metrics.month_bounds(ws, MONTH)[1]]
+    grouped = list(reversed(metrics.periods_core_figures(ws, bounds, now=NOW)))
+    assert grouped[:2] == [figures["current"], figures["previous"]]
+    for month, found in zip(months, grouped, strict=True):
+        expected = sla_metrics.workspace_metrics(ws, *metrics.month_bounds(ws, month), now=NOW)
+        assert (found["in_scope"], found["answered"], found["open"], found["breached"]) == (
+            expected.received, expected.responded, expected.open, expected.breached)
+        for name in ("first_response_wall", "first_response_business"):
+            durations = getattr(expected, name)
+            assert found[name]["count"] == durations.count
+            assert found[name]["median"] == pytest.approx(durations.median, abs=0.06)
+            assert found[name]["p90"] == pytest.approx(durations.p90, abs=0.06)
+        for name, compliance in expected.compliance.items():
+            assert (found["compliance"][name]["met"], found["compliance"][name]["missed"]) == (
+                compliance.met, compliance.missed)
+    august = grouped[2]  # Saturday 10:00 answered Monday 12:00: 3 business hours, 50 on the clock
+    assert august["first_response_business"]["median"] < august["first_response_wall"]["median"]
+    older = [metrics.core_figures(ws, *metrics.month_bounds(ws, m), now=NOW) for m in months[1:]]
+    assert figures["average3"]["interactions"] == pytest.approx(sum(f["interactions"] for f in older) / 3)

@@ -244,6 +244,30 @@ class BusinessCalendar:
         total += _open_before(self._chunk(hi_index), hi)
         return timedelta(microseconds=total)
 
+    def open_timeline_us(self, a: datetime, b: datetime) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The open intervals touching ``[a, b)`` as microseconds since the epoch, with prefix sums.
+
+        Returns ``(starts, ends, cum_start, cum_end)``: sorted, non-overlapping intervals and the open
+        microseconds from the first returned instant up to each start and end. For instants ``x <= y`` in
+        ``[a, b)``, ``between(x, y)`` equals ``open_before(y) - open_before(x)`` where ``open_before(t)`` is
+        ``cum_start[i] + t - starts[i]`` inside interval ``i`` and ``cum_end[i]`` after it — so many durations
+        can be computed in bulk (e.g. in SQL) from one timeline.
+        """
+        lo, hi = instant_us(a, "a"), instant_us(b, "b")
+        starts: list[int] = []
+        ends: list[int] = []
+        cum_start: list[int] = []
+        cum_end: list[int] = []
+        offset = 0
+        for index in range(lo // CHUNK_US, hi // CHUNK_US + 1):
+            chunk = self._chunk(index)
+            starts.extend(chunk.starts)
+            ends.extend(chunk.ends)
+            cum_start.extend(offset + value for value in chunk.cum_start)
+            cum_end.extend(offset + value for value in chunk.cum_end)
+            offset += chunk.total
+        return starts, ends, cum_start, cum_end
+
     def closed_dates(self, year: int) -> frozenset[date]:
         """The local dates of ``year`` that are holidays (explicit or public)."""
         cached = self._closed_by_year.get(year)
