@@ -15,8 +15,12 @@ def init_app(app: Flask) -> None:
     from agency.api import hooks, webhooks  # noqa: F401  (webhooks registers its job)
     from agency.api.views import bp
     from agency.api.views.profile import pages
+    from agency.billing.signals import invoice_paid
+    from agency.community.signals import incident_opened
     from agency.extensions import csrf, limiter
     from agency.inbox.signals import interaction_changed, interactions_received, reply_sent
+    from agency.reports.signals import report_published
+    from agency.sla.signals import sla_alerted
 
     # Bearer tokens only (never the session cookie), so the API needs no CSRF token; Flask-Limiter's
     # per-IP limits are replaced by the per-token limit with RateLimit-* headers (agency.api.auth).
@@ -30,6 +34,10 @@ def init_app(app: Flask) -> None:
     interactions_received.connect(hooks.on_interactions_received, weak=False)
     interaction_changed.connect(hooks.on_interaction_changed, weak=False)
     reply_sent.connect(hooks.on_reply_sent, weak=False)
+    sla_alerted.connect(hooks.on_sla_alerted, weak=False)
+    incident_opened.connect(hooks.on_incident_opened, weak=False)
+    report_published.connect(hooks.on_report_published, weak=False)
+    invoice_paid.connect(hooks.on_invoice_paid, weak=False)
     _describe_audit(app)
 
 

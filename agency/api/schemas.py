@@ -264,3 +264,78 @@ class Delivery(Schema):
 
 class DeliveryList(Schema):
     items: list[Delivery]
+
+
+Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="A month as YYYY-MM.")]
+
+
+class InvoiceQuery(Schema):
+    workspace: Id | None = None
+    state: Literal["draft", "final", "cancelled", "open", "paid", "void", "uncollectible", "failed"] | None = Field(
+        default=None, description="Our state (draft, final, cancelled), Stripe's (open, paid, void, uncollectible), "
+                                  "or failed (sending to Stripe failed).")
+    period_from: Month | None = Field(default=None, description="First month of the billed period (YYYY-MM).")
+    period_to: Month | None = Field(default=None, description="Last month of the billed period (YYYY-MM).")
+    limit: Annotated[int, Field(ge=1, le=200)] = 100
+
+
+class InvoiceLine(Schema):
+    position: int
+    kind: str
+    description: str
+    minutes: int | None
+    quantity: int
+    unit_cents: int
+    net_cents: int
+
+
+class Invoice(Schema):
+    id: int
+    workspace_id: int
+    kind: str
+    state: str
+    number: str | None
+    issued_on: date | None
+    due_on: date | None
+    period_start: date
+    period_end: date
+    currency: str
+    vat_rate: int = Field(description="In hundredths of a percent (1900 = 19 %).")
+    reverse_charge: bool
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    cancels_id: int | None
+    send_state: str
+    stripe_status: str | None
+    paid_at: datetime | None
+    finalised_at: datetime | None
+
+
+class InvoiceDetail(Invoice):
+    lines: list[InvoiceLine]
+
+
+class InvoiceList(Schema):
+    items: list[Invoice]
+    more: bool = Field(description="More invoices match than the limit; narrow the filters.")
+
+
+class Report(Schema):
+    id: int
+    workspace_id: int
+    month: Month
+    status: Literal["generating", "draft", "published", "failed"]
+    generated_at: datetime | None
+    published_at: datetime | None
+    checksum: str | None = Field(description="SHA-256 of the published PDF.")
+
+
+class ReportDetail(Report):
+    commentary: str
+    next_steps: str
+    figures: dict
+
+
+class ReportList(Schema):
+    items: list[Report]

@@ -22,9 +22,14 @@ AREAS = {
     "interactions": _l("Interactions: list, assign, tag, status, replies, notes"),
     "time": _l("Time entries, timer and budgets"),
     "webhooks": _l("Webhook subscriptions and their deliveries"),
+    "billing": _l("Invoices and their PDF and XML files"),
+    "reports": _l("Monthly reports and their published PDFs"),
 }
 ACCESS = ("read", "write")
-SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ACCESS)
+#: Areas the API only reads: invoices and reports change through their pages (finalising, publishing).
+READ_ONLY_AREAS = frozenset({"billing", "reports"})
+SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ACCESS
+               if access == "read" or area not in READ_ONLY_AREAS)
 PREFIX = "agy_"
 MAX_NAME = 80
 MAX_DAYS = 366

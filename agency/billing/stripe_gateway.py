@@ -28,6 +28,7 @@ from agency.billing import money
 from agency.billing.einvoice import REVERSE_CHARGE_NOTE_DE, percent
 from agency.billing.models import Invoice, InvoiceKind, InvoiceState, SendState, StripeState, WorkspaceBilling
 from agency.billing.settings import workspace_billing
+from agency.billing.signals import invoice_paid
 from agency.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -252,4 +253,6 @@ def apply_status(invoice: Invoice, status: str | None) -> bool:
     invoice.stripe_status = status
     if status == StripeState.PAID and invoice.paid_at is None:
         invoice.paid_at = db.utcnow()
+    if status == StripeState.PAID:
+        invoice_paid.send(invoice)
     return True

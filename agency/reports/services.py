@@ -27,6 +27,7 @@ from agency.errors import ValidationError
 from agency.queue import get_redis
 from agency.reports import metrics, render, storage
 from agency.reports.models import Report, ReportStatus, ShareLink, StoredFile
+from agency.reports.signals import report_published
 
 PROGRESS_TTL = 3600
 MAX_SHARE_DAYS = 90
@@ -157,6 +158,7 @@ def publish(report: Report, actor: User) -> Report:
     audit.record("report.published", agency_id=report.agency_id, actor=actor, obj=report, object_type="report",
                  object_id=report.id, details={"month": report.month_key, "sha256": stored.sha256})
     _notify_clients(report)
+    report_published.send(report)
     return report
 
 

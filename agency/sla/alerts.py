@@ -26,6 +26,7 @@ from agency.mail import absolute_url, queue_mail
 from agency.sla.models import MAX_WARN_MINUTES
 from agency.sla.policy import effective_policies
 from agency.sla.services import recompute_interactions
+from agency.sla.signals import sla_alerted
 
 log = logging.getLogger(__name__)
 
@@ -196,3 +197,4 @@ def _notify(alert) -> None:
             text_body = "\n\n".join([str(body), f"“{excerpt}”" if excerpt else "",
                                      str(_l("Open it in the inbox: %(link)s", link=absolute_url(link)))])
             queue_mail(user.email, str(title), text_body)
+    sla_alerted.send(alert, interaction=interaction)

@@ -60,8 +60,15 @@ def _delivery_of_a(world):
     return delivery.id
 
 
+def _report_of_a(world):
+    from tests.reports.crosstenant import published_report
+
+    return published_report(world).id
+
+
 RESOLVERS = {
     "interaction_id": _interaction_of_a,
+    "report_id": _report_of_a,
     "entry_id": _entry_of_a,
     "token_id": _token_of_a,
     "webhook_id": _webhook_of_a,

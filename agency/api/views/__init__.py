@@ -35,6 +35,6 @@ def not_found() -> None:
     abort(404)
 
 
-from agency.api.views import docs, inbox, resources, time, webhooks  # noqa: E402,F401  (declare the operations)
+from agency.api.views import docs, documents, inbox, resources, time, webhooks  # noqa: E402,F401  (declare the operations)
 
 register_routes(bp)

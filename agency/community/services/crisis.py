@@ -20,6 +20,7 @@ from agency.accounts.models import User, Workspace
 from agency.accounts.notifications import notify, workspace_team
 from agency.community.inputs import clean_text
 from agency.community.models import CrisisIncident, CrisisPlan, IncidentEvent
+from agency.community.signals import incident_opened
 from agency.errors import ValidationError
 from agency.mail import absolute_url, queue_mail
 from agency.sla.alerts import account_managers
@@ -107,6 +108,7 @@ def open_incident(workspace: Workspace, *, title: str, actor: User | None = None
     _alert_team(workspace, incident)
     audit.record("community.incident_opened", agency_id=workspace.agency_id, actor=actor, obj=incident, ip=ip,
                  details={"title": title, "automatic": actor is None})
+    incident_opened.send(incident, actor=actor)
     return incident
 
 
