@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from agency import db
 from agency.queue import get_redis
 
 log = logging.getLogger(__name__)
@@ -210,3 +211,11 @@ def new_after(workspace_ids: set[int], after_id: int) -> dict:
         Interaction.id > after_id, Interaction.workspace_id.in_(workspace_ids or {-1}),
         Interaction.is_own.is_(False))).one()
     return {"new": int(rows[0] or 0), "after": after_id, "newest": int(rows[1] or after_id)}
+
+
+def end_request_transaction() -> None:
+    """The request's edge, reached early: a stream lives for minutes and reads only Redis, so the request's
+    transaction is committed (what the request wrote so far, e.g. the presence stamp) and its database
+    connection given back before the first byte, instead of being held for the life of the stream."""
+    db.session.commit()
+    db.session.remove()

@@ -146,9 +146,7 @@ def events():
                                       "fields": ["after"]}}), 400
         return jsonify(live.new_after(workspace_ids, int(after)))
     agency_id = current_user.agency_id
-    # The stream reads only Redis: the request's database session is given back before the first byte.
-    db.session.commit()
-    db.session.remove()
+    live.end_request_transaction()
     response = Response(live.stream(agency_id, workspace_ids), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
