@@ -31,7 +31,7 @@ def _publish_over_http(app, seeded, world) -> str:
     assert "generating" in client.get(f"{page}/{KEY}").get_data(as_text=True)
     _run_pending_job(db.session.get(type(ws), ws.id))
     html = client.get(f"{page}/{KEY}").get_data(as_text=True)
-    assert "Your channels received 24 interactions" in html
+    assert "Auf Ihren Kanälen gingen 24 Interaktionen ein" in html  # the workspace speaks German
     response = post_form(client, f"{page}/{KEY}/commentary", {"commentary": "Sehr **gut**.", "next_steps": ""},
                          token_from=f"{page}/{KEY}")
     assert response.status_code == 302
@@ -105,7 +105,7 @@ def test_share_links_open_one_report_until_they_expire(app, seeded, world):
     token = re.search(r"/share/([A-Za-z0-9_-]{30,})", response.get_data(as_text=True)).group(1)
     anonymous = app.test_client()
     page = anonymous.get(f"/share/{token}")
-    assert page.status_code == 200 and "Your channels received 24 interactions" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Auf Ihren Kanälen gingen 24 Interaktionen ein" in page.get_data(as_text=True)
     assert anonymous.get(f"/share/{token}.pdf").data.startswith(b"%PDF")
     assert anonymous.get(f"/share/{token[:-1]}x").status_code == 404
     assert anonymous.get("/share/" + "A" * 43).status_code == 404
