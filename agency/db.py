@@ -116,6 +116,10 @@ def _connect_as_app_role(dbapi_connection, connection_record) -> None:
     try:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET ROLE {rls.APP_ROLE}")
+            # JIT compiles a query for tens of milliseconds once the planner's cost passes jit_above_cost,
+            # which RLS predicates and = ANY(array) estimates reach for OLTP queries that then run in a
+            # few milliseconds: our queries are short, so JIT is off for the app's connections.
+            cursor.execute("SET jit = off")
         dbapi_connection.commit()  # a session-level setting: it must outlive this first transaction
     except Exception as exc:
         dbapi_connection.rollback()

@@ -14,7 +14,7 @@ Any disagreement is printed and the exit status is 1.
 The recompute part creates a workspace with N (100,000) open interactions in a fresh
 database (``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres;
 ``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/13), changes the policy and times the
-``recompute_sla`` job that follows (target: <= 10 s), then a second run with nothing to change.
+``recompute_sla`` job that follows (target: <= 5 s), then a second run with nothing to change (target: <= 1 s).
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def bench_recompute(args: argparse.Namespace) -> bool:
 
     upgrade_database(database_url)
     app = create_app()
-    with app.app_context():
+    with app.app_context(), db.system_scope("bench: the agency and workspace"):
         from agency.accounts.services import create_agency, create_workspace
 
         agency, owner = create_agency("Bench Agentur", "bench-sla@example.com", "Bench", "Lindgrün-Ahorn-Kompass-7")
@@ -268,7 +268,7 @@ def bench_recompute(args: argparse.Namespace) -> bool:
         conn.execute("VACUUM ANALYZE interactions")
     print(f"recompute: {args.interactions:,} open interactions loaded in {time.perf_counter() - began:.1f} s")
 
-    with app.app_context():
+    with app.app_context(), db.tenant(db.session(), agency_id):
         from agency.accounts.models import User
 
         owner = db.session.get(User, owner_id)
@@ -288,9 +288,10 @@ def bench_recompute(args: argparse.Namespace) -> bool:
             timings.append((time.perf_counter() - began, changed))
     (first, changed), (second, unchanged) = timings
     print(f"  recompute_sla after a policy change: {changed:,} rows changed in {first:.2f} s "
-          f"= {args.interactions / first:,.0f} interactions/s (target <= 10 s: {'met' if first <= 10 else 'NOT met'})")
-    print(f"  second run, nothing to change: {unchanged:,} rows changed in {second:.2f} s")
-    return first <= 10 and unchanged == 0
+          f"= {args.interactions / first:,.0f} interactions/s (target <= 5 s: {'met' if first <= 5 else 'NOT met'})")
+    print(f"  second run, nothing to change: {unchanged:,} rows changed in {second:.2f} s "
+          f"(target <= 1 s: {'met' if second <= 1 else 'NOT met'}); load average {os.getloadavg()[0]:.2f}")
+    return first <= 5 and second <= 1
 
 
 def _calendar_arg(value: str) -> str | int:

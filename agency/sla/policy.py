@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -71,6 +71,21 @@ class EffectivePolicy:
     warn_minutes: int
     warn_percent: int
     targets: Mapping[Cell, Target]
+    # (metric, kind, priority) → (target, clock, its minutes, warning window): looked up per row by a
+    # recompute of 100,000 items, so computed once per cell.
+    _rules: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def rule(self, metric: str, kind: str, priority: str) -> tuple[Target, BusinessCalendar, int, timedelta] | None:
+        """A cell's target with its clock, its duration in microseconds and its warning window (or None)."""
+        key = (metric, kind, priority)
+        try:
+            return self._rules[key]
+        except KeyError:
+            target = self.target(metric, kind, priority)
+            found = None if target is None else (target, self.clock(target), target.minutes * 60_000_000,
+                                                 self.window(target))
+            self._rules[key] = found
+            return found
 
     def target(self, metric: str, kind: str, priority: str) -> Target | None:
         found = self.targets.get((metric, kind, priority))

@@ -33,7 +33,7 @@ LIVE_STATUSES = ("new", "open", "waiting", "replied")
 # A customer item is a follow-up ("next response") when, at the time it arrived, we had already
 # answered someone in its conversation: the same DM thread, or the same top-level comment
 # (the comment itself or one of its replies). Only replies and DMs can be follow-ups.
-_FACTS_SQL = text("""
+_FACTS_SQL = """
 SELECT i.id, i.workspace_id, i.kind, i.priority, i.status, i.platform_created_at, i.is_own, i.is_deleted,
        i.first_responded_at, i.resolved_at,
        CASE WHEN i.kind = 'direct_message' AND i.thread_external_id IS NOT NULL THEN EXISTS (
@@ -51,25 +51,29 @@ SELECT i.id, i.workspace_id, i.kind, i.priority, i.status, i.platform_created_at
                    AND o.parent_external_id = i.parent_external_id
                    AND o.first_responded_at <= i.platform_created_at)
             ELSE false END AS follow_up,
-       EXISTS (SELECT 1 FROM sla_pauses p WHERE p.interaction_id = i.id) AS has_pauses
+       EXISTS (SELECT 1 FROM sla_pauses p WHERE p.interaction_id = i.id) AS has_pauses,
+       i.first_response_due_at, i.next_response_due_at, i.resolution_due_at, i.sla_due_at, i.sla_state,
+       i.sla_paused_since, i.sla_pause_reason
 FROM interactions i
-WHERE i.id = ANY(:ids)
-""")
+WHERE i.id = ANY(%(ids)b)
+"""
+# The columns of _FACTS_SQL, by position (it runs on the driver's cursor, which gives plain tuples).
+(_ID, _WORKSPACE, _KIND, _PRIORITY, _STATUS, _CREATED, _IS_OWN, _IS_DELETED, _FIRST_RESPONDED, _RESOLVED,
+ _FOLLOW_UP, _HAS_PAUSES) = range(12)
+_STORED = slice(12, 19)
 
-_PAUSES_SQL = text("SELECT interaction_id, started_at, ended_at, reason FROM sla_pauses "
-                   "WHERE interaction_id = ANY(:ids)")
+_PAUSES_SQL = "SELECT interaction_id, started_at, ended_at, reason FROM sla_pauses WHERE interaction_id = ANY(%(ids)b)"
 
-_UPDATE_SQL = text("""
+_UPDATE_SQL = """
 UPDATE interactions AS i
 SET first_response_due_at = v.f, next_response_due_at = v.n, resolution_due_at = v.r, sla_due_at = v.d,
     sla_state = v.s, sla_paused_since = v.ps, sla_pause_reason = v.pr
-FROM unnest(CAST(:ids AS bigint[]), CAST(:f AS timestamptz[]), CAST(:n AS timestamptz[]),
-            CAST(:r AS timestamptz[]), CAST(:d AS timestamptz[]), CAST(:s AS text[]),
-            CAST(:ps AS timestamptz[]), CAST(:pr AS text[])) AS v(id, f, n, r, d, s, ps, pr)
+FROM unnest(%(ids)b::bigint[], %(f)b::timestamptz[], %(n)b::timestamptz[], %(r)b::timestamptz[],
+            %(d)b::timestamptz[], %(s)b::text[], %(ps)b::timestamptz[], %(pr)b::text[]) AS v(id, f, n, r, d, s, ps, pr)
 WHERE i.id = v.id
   AND (i.first_response_due_at, i.next_response_due_at, i.resolution_due_at, i.sla_due_at, i.sla_state,
        i.sla_paused_since, i.sla_pause_reason) IS DISTINCT FROM (v.f, v.n, v.r, v.d, v.s, v.ps, v.pr)
-""")
+"""
 
 
 def recompute_interactions(ids: Iterable[int], *, now: datetime | None = None,
@@ -93,28 +97,37 @@ def recompute_interactions(ids: Iterable[int], *, now: datetime | None = None,
 
 
 def _recompute_batch(ids: list[int], now: datetime, policies: dict[int, EffectivePolicy]) -> int:
-    rows = db.session.execute(_FACTS_SQL, {"ids": ids}).all()
-    missing = {row.workspace_id for row in rows} - set(policies)
-    if missing:
-        policies.update(effective_policies(missing))
-    pauses: dict[int, list[engine.Pause]] = defaultdict(list)
-    with_pauses = [row.id for row in rows if row.has_pauses]
-    if with_pauses:
-        for interaction_id, started, ended, reason in db.session.execute(_PAUSES_SQL, {"ids": with_pauses}):
-            pauses[interaction_id].append(engine.Pause(started, ended, reason))
-    columns: dict[str, list] = {key: [] for key in ("ids", "f", "n", "r", "d", "s", "ps", "pr")}
-    for row in rows:
-        facts = engine.Facts(
-            kind=row.kind, priority=row.priority, status=row.status, created_at=row.platform_created_at,
-            is_own=row.is_own, is_deleted=row.is_deleted, follow_up=row.follow_up,
-            first_responded_at=row.first_responded_at, resolved_at=row.resolved_at, pauses=pauses.get(row.id, ()))
-        values = engine.evaluate(facts, policies[row.workspace_id], now)
-        columns["ids"].append(row.id)
-        for key, value in zip(("f", "n", "r", "d", "s", "ps", "pr"), values.as_tuple(), strict=True):
-            columns[key].append(value)
-    if not rows:
-        return 0
-    return db.session.execute(_UPDATE_SQL, columns).rowcount or 0
+    # The driver's cursor in the session's transaction (tenant and row-level security as set): binary
+    # results and plain tuples cost a third of ORM rows for 100,000 items.
+    cursor = db.session.connection().connection.driver_connection.cursor(binary=True)
+    with cursor:
+        rows = cursor.execute(_FACTS_SQL, {"ids": ids}).fetchall()
+        if not rows:
+            return 0
+        missing = {row[_WORKSPACE] for row in rows} - set(policies)
+        if missing:
+            policies.update(effective_policies(missing))
+        pauses: dict[int, list[engine.Pause]] = defaultdict(list)
+        with_pauses = [row[_ID] for row in rows if row[_HAS_PAUSES]]
+        if with_pauses:
+            for interaction_id, started, ended, reason in cursor.execute(_PAUSES_SQL, {"ids": with_pauses}):
+                pauses[interaction_id].append(engine.Pause(started, ended, reason))
+        changed: list[tuple] = []
+        for row in rows:
+            facts = engine.Facts(
+                kind=row[_KIND], priority=row[_PRIORITY], status=row[_STATUS], created_at=row[_CREATED],
+                is_own=row[_IS_OWN], is_deleted=row[_IS_DELETED], follow_up=row[_FOLLOW_UP],
+                first_responded_at=row[_FIRST_RESPONDED], resolved_at=row[_RESOLVED],
+                pauses=pauses.get(row[_ID], ()))
+            values = engine.evaluate(facts, policies[row[_WORKSPACE]], now).as_tuple()
+            if values != tuple(row[_STORED]):
+                changed.append((row[_ID], *values))
+        if not changed:
+            return 0  # nothing to write: a run that changes nothing costs the reads only
+        # Binary parameters: psycopg's text dump of 100,000-element timestamp arrays costs a second.
+        columns = dict(zip(("ids", "f", "n", "r", "d", "s", "ps", "pr"),
+                           (list(c) for c in zip(*changed, strict=True)), strict=True))
+        return cursor.execute(_UPDATE_SQL, columns).rowcount or 0
 
 
 def _expire_loaded(ids: Sequence[int]) -> None:

@@ -190,14 +190,21 @@ class BusinessCalendar:
         next opening. Raises ``ValueError`` for a negative delta, a naive
         ``start``, or a calendar that stays closed for ten years.
         """
-        t = instant_us(start, "start")
-        remaining = _spec.parse_delta(delta) // MICROSECOND
+        return from_us(self.add_us(instant_us(start, "start"), _spec.parse_delta(delta) // MICROSECOND))
+
+    def add_us(self, t: int, remaining: int) -> int:
+        """:meth:`add` on integer microseconds since the epoch, for callers that validated their inputs.
+
+        The SLA recompute calls this 200,000 times per run: converting and checking the start once
+        per interaction instead of once per target is a third of its time.
+        """
         if self._always:
-            return from_us(t + remaining)
+            return t + remaining
         if remaining == 0:
-            return from_us(self._next_open_us(t))
+            return self._next_open_us(t)
         self._check_can_open(t)
 
+        start = t
         index = t // CHUNK_US
         closed_since = t
         while True:
@@ -215,11 +222,11 @@ class BusinessCalendar:
             # it reaches it exactly, the answer is that interval's end.
             j = bisect_left(cum_end, target)
             if j < len(starts):
-                return from_us(starts[j] + target - cum_start[j])
+                return starts[j] + target - cum_start[j]
             if total > before:
                 closed_since = (index + 1) * CHUNK_US
             elif (index + 1) * CHUNK_US - closed_since > _MAX_CLOSED_US:
-                raise ValueError(f"calendar stays closed for more than {MAX_CLOSED.days} days after {start}")
+                raise ValueError(f"calendar stays closed for more than {MAX_CLOSED.days} days after {from_us(start)}")
             remaining = target - total
             index += 1
             t = index * CHUNK_US
