@@ -55,7 +55,7 @@ SELECT i.id, i.workspace_id, i.kind, i.priority, i.status, i.platform_created_at
        i.first_response_due_at, i.next_response_due_at, i.resolution_due_at, i.sla_due_at, i.sla_state,
        i.sla_paused_since, i.sla_pause_reason
 FROM interactions i
-WHERE i.id = ANY(%(ids)b)
+WHERE i.id = ANY(%(ids)s)
 """
 # The columns of _FACTS_SQL, by position (it runs on the driver's cursor, which gives plain tuples).
 (_ID, _WORKSPACE, _KIND, _PRIORITY, _STATUS, _CREATED, _IS_OWN, _IS_DELETED, _FIRST_RESPONDED, _RESOLVED,
@@ -101,7 +101,9 @@ def _recompute_batch(ids: list[int], now: datetime, policies: dict[int, Effectiv
     # results and plain tuples cost a third of ORM rows for 100,000 items.
     cursor = db.session.connection().connection.driver_connection.cursor(binary=True)
     with cursor:
-        rows = cursor.execute(_FACTS_SQL, {"ids": ids}).fetchall()
+        # Not prepared: a generic plan made while a first sync fills an empty table keeps its
+        # sequential scans for the correlated lookups, and each page then costs as much as the table.
+        rows = cursor.execute(_FACTS_SQL, {"ids": ids}, prepare=False).fetchall()
         if not rows:
             return 0
         missing = {row[_WORKSPACE] for row in rows} - set(policies)
