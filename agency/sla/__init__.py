@@ -28,7 +28,7 @@ def badge_texts() -> dict[str, str]:
             "on_track": _("on track"), "at_risk": _("at risk"), "breached": _("breached"), "met": _("SLA met"),
             "missed": _("SLA missed"), "paused": _("paused"), "due_in": _("due in {t}"),
             "overdue_by": _("overdue by {t}"), "units": "|".join((_("d"), _("h"), _("min"))),
-            "due_title": _("Due %(when)s"), "due": _("due %(when)s")}
+            "due": _("due %(when)s")}
     return texts
 
 

@@ -6,6 +6,12 @@
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
 
+  // A row's thread is its author link's target (the row carries no second copy of the address).
+  function rowLink(row) {
+    var link = row.querySelector("a.conv-author");
+    return link ? link.href : row.getAttribute("data-href");
+  }
+
   function openHelp() {
     var dialog = document.getElementById("shortcuts");
     if (dialog && typeof dialog.showModal === "function" && !dialog.open) dialog.showModal();
@@ -24,7 +30,7 @@
     rows.forEach(function (row, i) {
       row.addEventListener("click", function (e) {
         if (e.target.closest("a, input, button, label")) return;
-        window.location.href = row.getAttribute("data-href");
+        window.location.href = rowLink(row);
       });
       row.addEventListener("mouseenter", function () { index = i; });
     });
@@ -36,7 +42,7 @@
       if (typing(e.target) || e.metaKey || e.ctrlKey || e.altKey) return;
       if (e.key === "j") { select(index + 1); e.preventDefault(); }
       else if (e.key === "k") { select(index - 1); e.preventDefault(); }
-      else if ((e.key === "Enter" || e.key === "o") && index >= 0) { window.location.href = rows[index].getAttribute("data-href"); }
+      else if ((e.key === "Enter" || e.key === "o") && index >= 0) { window.location.href = rowLink(rows[index]); }
       else if (e.key === "x" && index >= 0) { var c = rows[index].querySelector("[data-select]"); c.checked = !c.checked; }
       else if (e.key === "/") { var s = document.querySelector("[data-search]"); if (s) { s.focus(); e.preventDefault(); } }
       else if (e.key === "?") { openHelp(); e.preventDefault(); }

@@ -33,6 +33,8 @@
       var units = text(badge, "data-units", "d|h|min").split("|");
       var when = badge.querySelector(".sla-when");
       if (!when) return;
+      // The countdown replaces the due time in the text; the due time stays as the tooltip.
+      if (!badge.hasAttribute("title")) badge.setAttribute("title", when.textContent);
       var left = due - now;
       if (left <= 0) {
         when.textContent = text(badge, "data-text-overdue", "{t}").replace("{t}", span(-left, units));

@@ -143,7 +143,7 @@ def test_triage_with_e_walks_the_open_items_of_the_filter(browser, live_server, 
     screenshot(page, "inbox-thread-after-triage")
     page.keyboard.press("u")
     page.wait_for_url(re.compile(r".*/inbox/\?kind=comment$"))
-    assert str(here) in page.locator("[data-row]").first.get_attribute("data-href")
+    assert str(here) in page.locator("[data-row] a.conv-author").first.get_attribute("href")
     screenshot(page, "inbox-list-after-triage")
 
 
