@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -28,7 +29,13 @@ from agency.billing.forms import (
     RateForm,
     WorkspaceBillingForm,
 )
-from agency.billing.jobs import send_invoice_to_stripe
+from agency.billing.jobs import (
+    draft_all_for_month,
+    draft_all_job_id,
+    draft_all_progress,
+    mark_draft_all_queued,
+    send_invoice_to_stripe,
+)
 from agency.billing.models import Invoice, InvoiceLine, InvoiceState, Rate, SendState
 from agency.billing.settings import (
     agency_details,
@@ -102,7 +109,8 @@ def _overview(month: date, status: int = 200):
         invoices=invoices, statuses=statuses, setups=setups, currency=current_user.agency.currency,
         previous_month=(month - timedelta(days=1)).replace(day=1), next_month=last + timedelta(days=1),
         month_form=MonthForm(formdata=None, month=month.strftime("%Y-%m")), last_month=_last_month(),
-        missing=missing_details(agency_details(current_user.agency_id)), has_rate=_has_default_rate()), status
+        missing=missing_details(agency_details(current_user.agency_id)), has_rate=_has_default_rate(),
+        drafting=draft_all_progress(current_user.agency_id, month)), status
 
 
 def _budgeted(ids: list[int]) -> set[int]:
@@ -143,19 +151,22 @@ def draft():
 @bp.route("/billing/draft-all", methods=["POST"])
 @permission_required("billing.manage")
 def draft_all():
+    """Queue the drafting of every client's month; the overview shows its progress until it is done."""
     form = MonthForm()
     if not form.validate():
         flash(_("Choose a month like 2026-10."), "error")
         return _overview(_last_month(), 422)
-    visible = {w.id for w in _workspaces()}
-    try:
-        drafted = [i for i in drafting.draft_all(current_user, current_user.agency_id, form.month.month)
-                   if i.workspace_id in visible]
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _overview(form.month.month, 422)
-    flash(_("%(n)d drafts are ready for review.", n=len(drafted)), "success")
+    month = form.month.month
+    agency_id = current_user.agency_id
+    running = draft_all_progress(agency_id, month)
+    if running is not None and running["state"] in ("queued", "running"):
+        flash(_("The drafts for this month are already being prepared."), "info")
+    else:
+        mark_draft_all_queued(agency_id, month)
+        draft_all_for_month.enqueue(agency_id, month.isoformat(), current_user.id, str(get_locale()),
+                                    job_id=draft_all_job_id(agency_id, month))
+        flash(_("Drafting every client's invoice for %(month)s. This page shows the progress.",
+                month=format_date(month, "MMMM y")), "info")
     return redirect(url_for("billing.overview", month=form.month.data))
 
 

@@ -104,3 +104,54 @@ def test_rates_page_explains_which_rate_applies(app, billing_world):
     assert "120" in applied and "this client" in applied
     before = client.get(f"/billing/rates?w={w.ws_a.id}&d=2025-12-01").get_data(as_text=True)
     assert "agency default" in re.search(r"<p data-applied>(.*?)</p>", before, re.S).group(1)
+
+
+def test_draft_all_runs_as_a_job_with_progress_on_the_overview(app, billing_world):
+    from datetime import date
+
+    from agency.billing.jobs import draft_all_for_month, draft_all_job_id
+    from agency.queue import get_queue
+    from agency.timetracking.models import State
+    from tests.timetracking.conftest import make_entry
+
+    w = billing_world
+    approved(w, 60)
+    make_entry(w.cm_a, w.ws_a2, day=date(2026, 10, 5), minutes=30, state=State.APPROVED)
+    db.session.commit()
+    client = app.test_client()
+    login(client, w.am_a)
+    queue = get_queue("billing")
+    queue.empty()
+
+    first = _post(client, "/billing/draft-all", {"month": "2026-10"})
+    assert first.status_code == 302 and "month=2026-10" in first.headers["Location"]
+    again = _post(client, "/billing/draft-all", {"month": "2026-10"})  # a double click queues nothing more
+    assert again.status_code == 302
+    assert queue.job_ids == [draft_all_job_id(w.agency_a.id, MONTH)]
+    page = client.get("/billing?month=2026-10").get_data(as_text=True)
+    assert 'data-draft-all-progress="queued"' in page and 'http-equiv="refresh"' in page
+    assert db.session.scalar(select(Invoice.id).where(Invoice.agency_id == w.agency_a.id)) is None  # not in the request
+
+    job = queue.fetch_job(queue.job_ids[0])
+    assert draft_all_for_month.run_inline(*job.args) == 2
+    db.session.expire_all()
+    drafted = db.session.scalars(select(Invoice.workspace_id).where(Invoice.agency_id == w.agency_a.id)).all()
+    assert sorted(drafted) == sorted([w.ws_a.id, w.ws_a2.id])
+    page = client.get("/billing?month=2026-10").get_data(as_text=True)
+    assert 'data-draft-all-progress="done"' in page and 'http-equiv="refresh"' not in page
+
+
+def test_draft_all_that_is_refused_says_why(app, world):
+    from agency.billing.jobs import draft_all_for_month
+    from agency.queue import get_queue
+
+    approved(world, 60)  # and no hourly rate anywhere: drafting is refused
+    db.session.commit()
+    client = app.test_client()
+    login(client, world.am_a)
+    assert _post(client, "/billing/draft-all", {"month": "2026-10"}).status_code == 302
+    job = get_queue("billing").fetch_job(get_queue("billing").job_ids[-1])
+    assert draft_all_for_month.run_inline(*job.args) == 0
+    page = client.get("/billing?month=2026-10").get_data(as_text=True)
+    assert 'data-draft-all-progress="failed"' in page and "2026-10-05" in page  # the refusal, in words
+    assert db.session.scalar(select(Invoice.id).where(Invoice.agency_id == world.agency_a.id)) is None
