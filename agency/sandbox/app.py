@@ -54,7 +54,16 @@ def create_sandbox_app(
     accounts and posted items across restarts; ``webhook_url`` + ``app_secret`` make fan posts
     send signed Meta webhooks.
     """
-    from agency.sandbox import admin, google, graph, graph_moderation, graph_writes, oauth_pages, youtube  # noqa: F401
+    from agency.sandbox import (  # noqa: F401
+        admin,
+        avatars,
+        google,
+        graph,
+        graph_moderation,
+        graph_writes,
+        oauth_pages,
+        youtube,
+    )
 
     app = Flask(__name__)
     app.json = _SandboxJSON(app)
@@ -69,6 +78,7 @@ def create_sandbox_app(
     app.register_blueprint(youtube.bp, url_prefix="/youtube/v3")
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")
     app.register_blueprint(oauth_pages.bp)
+    app.register_blueprint(avatars.bp)
 
     @app.errorhandler(404)
     def unknown_path(_error):  # type: ignore[no-untyped-def]

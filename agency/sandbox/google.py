@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from agency.sandbox.avatars import avatar_url
 from agency.sandbox.common import (
     bearer_token,
     decode_cursor,
@@ -153,7 +154,7 @@ def review_json(account: Account, item: Item, now: float) -> dict[str, Any]:
     row: dict[str, Any] = {
         "name": f"{account.account_id}/reviews/{item.id}", "reviewId": item.id,
         "reviewer": {"displayName": item.author_name, "isAnonymous": False,
-                     "profilePhotoUrl": f"https://example.invalid/photos/{item.author_id}.png"},
+                     "profilePhotoUrl": avatar_url(item.author_id)},
         "starRating": STARS.get(item.rating or 5, "FIVE"), "createTime": rfc3339(item.ts),
         "updateTime": rfc3339(item.updated_ts),
     }

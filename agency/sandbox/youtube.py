@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from agency.sandbox.avatars import avatar_url
 from agency.sandbox.common import (
     bearer_token,
     container_children,
@@ -44,7 +45,7 @@ def comment_json(account: Account, item: Item) -> dict[str, Any]:
         "channelId": account.account_id, "videoId": video_id(item.container),
         "textDisplay": item.text, "textOriginal": item.text,
         "authorDisplayName": account.name if item.own else item.author_name,
-        "authorProfileImageUrl": "https://example.invalid/avatar.png",
+        "authorProfileImageUrl": avatar_url(author_id),
         "authorChannelUrl": f"http://www.youtube.com/channel/{author_id}",
         "authorChannelId": {"value": author_id}, "canRate": True, "viewerRating": "none", "likeCount": 0,
         "publishedAt": rfc3339(item.ts), "updatedAt": rfc3339(item.updated_ts),

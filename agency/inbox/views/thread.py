@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,8 @@ from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids, wo
 from agency.accounts.views.helpers import apply_validation_error, permission_required
 from agency.channels.models import Channel
 from agency.errors import ValidationError
-from agency.inbox import presence, queries, replies, services
+from agency.identicon import identicon_png
+from agency.inbox import media, presence, queries, replies, services
 from agency.inbox.forms import (
     KIND_LABELS,
     PRIORITY_LABELS,
@@ -266,3 +267,21 @@ def heartbeat(workspace: str, interaction_id: int):
               for r in db.session.query(Reply).filter(Reply.interaction_id == interaction.id)
               .order_by(Reply.id.desc()).limit(5)]
     return jsonify(others=others, replies=latest)
+
+
+@bp.route("/w/<workspace>/inbox/<int:interaction_id>/avatar")
+@permission_required("inbox.work", hide=True)
+def avatar(workspace: str, interaction_id: int):
+    """The author's avatar, fetched from the platform by our server (see ``agency.inbox.media``)."""
+    _ws, interaction = _interaction(workspace, interaction_id)
+    if not interaction.author_avatar_url:
+        abort(404)
+    image = media.cached_image(interaction.author_avatar_url)
+    if image is None:  # refused or unreachable: a pattern of the author instead of a broken image
+        response = Response(identicon_png(interaction.author_external_id or interaction.author_name or ""),
+                            mimetype="image/png")
+        response.headers["Cache-Control"] = "private, max-age=600"
+        return response
+    response = Response(image.data, mimetype=image.mimetype)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
