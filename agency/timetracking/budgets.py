@@ -11,7 +11,6 @@ Closed months freeze their figures (``MonthClose``), so a status never re-reads 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -21,8 +20,8 @@ from sqlalchemy import text
 
 from agency import db
 from agency.accounts.models import Workspace
-from agency.timetracking.models import MonthClose, Rollover, WorkspaceTimeSettings
-from agency.timetracking.settings import activity_budgets, settings_of_workspaces, today, workspace_settings
+from agency.timetracking.models import DEFAULT_THRESHOLDS, MonthClose, Rollover
+from agency.timetracking.settings import activity_budgets, today, workspace_settings
 
 
 def next_month(month: date) -> date:
@@ -138,108 +137,133 @@ class BudgetStatus:
         return [t for t in sorted(self.thresholds) if self.used_minutes * 100 >= self.available_minutes * t]
 
 
-# Billed minutes per workspace from each workspace's own first month: earlier months from the month totals
-# the database keeps (MonthUsage, one row per month whatever the number of entries), the month asked for from
-# its entries per day and activity (for the burn-down and the activity budgets) — few rows either way.
-_USAGE = text("""
-SELECT u.workspace_id, u.month AS bucket, CAST(NULL AS bigint) AS activity_id,
-       CASE coalesce(s.rounding_minutes, 0) WHEN 5 THEN u.minutes_5 WHEN 6 THEN u.minutes_6
-            WHEN 10 THEN u.minutes_10 WHEN 15 THEN u.minutes_15 ELSE u.minutes END AS minutes
-FROM unnest(CAST(:ids AS bigint[]), CAST(:froms AS date[])) AS w(workspace_id, from_day)
-JOIN time_month_usage u ON u.workspace_id = w.workspace_id AND u.month >= w.from_day AND u.month < :month
-LEFT JOIN time_workspace_settings s ON s.workspace_id = u.workspace_id
-UNION ALL
-SELECT e.workspace_id, e.work_date, e.activity_id,
-       sum(CASE WHEN coalesce(s.rounding_minutes, 0) <= 1 THEN e.minutes
-                ELSE ceil(e.minutes::numeric / s.rounding_minutes)::int * s.rounding_minutes END)
-FROM time_entries e
-LEFT JOIN time_workspace_settings s ON s.workspace_id = e.workspace_id
-WHERE e.workspace_id = ANY(CAST(:ids AS bigint[])) AND e.billable AND e.work_date >= :month AND e.work_date < :until
-GROUP BY 1, 2, 3
+# All the figures of many workspaces' retainers in one month, in one statement and one row per workspace:
+# - the settings (defaults when a workspace has none) and the last month close before the month;
+# - where the rollover chain starts (the retainer's first month, or the month after the last close), and the
+#   billed minutes of the months from there to the month before, from the month totals the database keeps
+#   (MonthUsage: one row per month whatever the number of entries; an index range per workspace, LATERAL);
+# - the month's own billed minutes per day and per activity (one pass over its entries, GROUPING SETS),
+#   for the burn-down and the activity budgets; and the activity budgets.
+# Python only walks the (short) chain of each workspace, a month without a row having used nothing: ``unused``
+# clamps at zero, so the carry is not a plain sum.
+_STATUS = text("""
+WITH last_close AS (
+  SELECT DISTINCT ON (workspace_id) workspace_id, month, carry_out
+  FROM time_month_closes
+  WHERE workspace_id = ANY(CAST(:ids AS bigint[])) AND month < :month
+  ORDER BY workspace_id, month DESC
+), ws AS (
+  SELECT w.workspace_id, s.workspace_id IS NOT NULL AS has_settings, s.rounding_minutes, s.budget_minutes,
+         coalesce(s.rollover, 'none') AS rollover, s.thresholds, c.month AS close_month, c.carry_out AS close_carry,
+         CASE WHEN s.budget_minutes IS NULL OR coalesce(s.rollover, 'none') = 'none' OR s.budget_starts_on IS NULL
+              THEN CAST(:month AS date)
+              ELSE least(CAST(date_trunc('month', s.budget_starts_on) AS date), CAST(:month AS date)) END AS chain_start
+  FROM unnest(CAST(:ids AS bigint[])) AS w(workspace_id)
+  LEFT JOIN time_workspace_settings s ON s.workspace_id = w.workspace_id
+  LEFT JOIN last_close c ON c.workspace_id = w.workspace_id
+), chain AS (
+  SELECT ws.*, coalesce(close_month >= chain_start, false) AS close_counts,
+         CASE WHEN close_month >= chain_start THEN CAST(close_month + interval '1 month' AS date)
+              ELSE chain_start END AS from_month
+  FROM ws
+), earlier AS (
+  SELECT ch.workspace_id, h.months, h.used
+  FROM chain ch
+  CROSS JOIN LATERAL (
+    SELECT array_agg(u.month ORDER BY u.month) AS months,
+           array_agg(CASE coalesce(ch.rounding_minutes, 0) WHEN 5 THEN u.minutes_5 WHEN 6 THEN u.minutes_6
+                          WHEN 10 THEN u.minutes_10 WHEN 15 THEN u.minutes_15 ELSE u.minutes END
+                     ORDER BY u.month) AS used
+    FROM time_month_usage u
+    WHERE u.workspace_id = ch.workspace_id AND u.month >= ch.from_month AND u.month < :month) h
+  WHERE ch.from_month < :month
+), current_month AS (
+  SELECT e.workspace_id, e.work_date, e.activity_id,
+         sum(CASE WHEN coalesce(ch.rounding_minutes, 0) <= 1 THEN e.minutes
+                  ELSE ceil(e.minutes::numeric / ch.rounding_minutes)::int * ch.rounding_minutes END) AS minutes
+  FROM time_entries e JOIN chain ch ON ch.workspace_id = e.workspace_id
+  WHERE e.workspace_id = ANY(CAST(:ids AS bigint[])) AND e.billable AND e.work_date >= :month
+        AND e.work_date < :until
+  GROUP BY GROUPING SETS ((e.workspace_id, e.work_date), (e.workspace_id, e.activity_id))
+), month_use AS (
+  SELECT workspace_id,
+         array_agg(work_date ORDER BY work_date) FILTER (WHERE activity_id IS NULL) AS days,
+         array_agg(minutes ORDER BY work_date) FILTER (WHERE activity_id IS NULL) AS day_minutes,
+         array_agg(activity_id ORDER BY activity_id) FILTER (WHERE work_date IS NULL) AS activities,
+         array_agg(minutes ORDER BY activity_id) FILTER (WHERE work_date IS NULL) AS activity_minutes
+  FROM current_month GROUP BY workspace_id
+), activity_budgets AS (
+  SELECT workspace_id, array_agg(activity_id ORDER BY activity_id) AS activities,
+         array_agg(minutes ORDER BY activity_id) AS minutes
+  FROM time_activity_budgets WHERE workspace_id = ANY(CAST(:ids AS bigint[])) GROUP BY workspace_id
+)
+SELECT ch.workspace_id, ch.has_settings, ch.budget_minutes, ch.rollover, ch.thresholds, ch.close_counts,
+       ch.close_carry, ch.from_month, earlier.months, earlier.used, mu.days, mu.day_minutes, mu.activities,
+       mu.activity_minutes, ab.activities AS budget_activities, ab.minutes AS budget_minutes_by_activity
+FROM chain ch
+LEFT JOIN earlier ON earlier.workspace_id = ch.workspace_id
+LEFT JOIN month_use mu ON mu.workspace_id = ch.workspace_id
+LEFT JOIN activity_budgets ab ON ab.workspace_id = ch.workspace_id
 """)
 
-_LAST_CLOSES = text("""
-SELECT DISTINCT ON (workspace_id) workspace_id, month, carry_out
-FROM time_month_closes
-WHERE workspace_id = ANY(CAST(:ids AS bigint[])) AND month < :month
-ORDER BY workspace_id, month DESC
-""")
+
+def _month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def budget_statuses(workspaces: list[Workspace], month: date, *, now=None) -> dict[int, BudgetStatus]:
-    """The retainer status of many workspaces in one month with three queries (the dashboard, the alerts)."""
+    """The retainer status of many workspaces in one month with one query (the dashboard, the alerts)."""
     month = month.replace(day=1)
     if not workspaces:
         return {}
-    ids = [ws.id for ws in workspaces]
-    settings = settings_of_workspaces(ids)
-    closes = {row.workspace_id: row for row in db.session.execute(_LAST_CLOSES, {"ids": ids, "month": month})}
-    starts: dict[int, date] = {}
-    for ws in workspaces:
-        start = _chain_start(settings.get(ws.id), month)
-        close = closes.get(ws.id)
-        if close is not None and close.month >= start:
-            start = next_month(close.month)
-        starts[ws.id] = start
-    usage: dict[int, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    daily: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    rows = db.session.execute(_USAGE, {"ids": ids, "froms": [starts[i] for i in ids], "until": next_month(month),
-                                       "month": month})
-    for workspace_id, bucket, activity_id, minutes in rows:
-        usage[workspace_id][bucket.replace(day=1)][activity_id] += int(minutes)
-        if bucket >= month:
-            daily[workspace_id][bucket] += int(minutes)
-    budgets_by_activity = _activity_budgets(ids)
+    by_id = {ws.id: ws for ws in workspaces}
+    rows = db.session.execute(_STATUS, {"ids": list(by_id), "month": month, "until": next_month(month)})
     current = today(_agency_of(workspaces[0]), now)
+    calendars: dict[tuple, tuple[int, int]] = {}  # (country, subdivision) -> (working days, elapsed)
     result = {}
-    for ws in workspaces:
-        row = settings.get(ws.id) or WorkspaceTimeSettings(rounding_minutes=0, budget_minutes=None,
-                                                           rollover=Rollover.NONE, thresholds=[80, 100])
-        close = closes.get(ws.id)
-        carry = close.carry_out if close is not None and close.month >= _chain_start(row, month) else 0
+    for row in rows:
+        ws = by_id[row.workspace_id]
         budget = row.budget_minutes
-        for earlier in months_between(starts[ws.id], month - timedelta(days=1)) if starts[ws.id] < month else []:
-            used = sum(usage[ws.id][earlier].values())
-            carry = carry_out(row.rollover, budget or 0, carry, used)
+        carry = row.close_carry if row.close_counts else 0
+        if row.from_month < month:  # the months of the chain, none left out (a month without time used nothing)
+            used_in = dict(zip(map(_month_number, row.months or ()), row.used or (), strict=True))
+            for number in range(_month_number(row.from_month), _month_number(month)):
+                carry = carry_out(row.rollover, budget or 0, carry, int(used_in.get(number, 0)))
         if budget is None or row.rollover == Rollover.NONE:
             carry = 0
-        used_now = sum(usage[ws.id][month].values())
+        daily = dict(zip(row.days or (), map(int, row.day_minutes or ()), strict=True))
+        used_now = sum(daily.values())
+        region = (ws.country or "DE", ws.subdivision)
+        if region not in calendars:
+            calendars[region] = _pace(month, current, *region)
         result[ws.id] = BudgetStatus(
             workspace_id=ws.id, month=month, budget_minutes=budget, carried_over_minutes=carry, used_minutes=used_now,
-            forecast_minutes=forecast(used_now, month, ws, current=current), rollover=row.rollover,
-            thresholds=list(row.thresholds or []), activity_used=dict(usage[ws.id][month]),
-            activity_budgets=budgets_by_activity.get(ws.id, {}), daily_used=dict(daily[ws.id]))
-    return result
+            forecast_minutes=_at_pace(used_now, *calendars[region]), rollover=row.rollover,
+            thresholds=list(row.thresholds or []) if row.has_settings else list(DEFAULT_THRESHOLDS),
+            activity_used=dict(zip(row.activities or (), map(int, row.activity_minutes or ()), strict=True)),
+            activity_budgets=dict(zip(row.budget_activities or (), row.budget_minutes_by_activity or (), strict=True)),
+            daily_used=daily)
+    return {ws_id: result[ws_id] for ws_id in by_id}
 
 
-def _chain_start(row: WorkspaceTimeSettings | None, month: date) -> date:
-    """Where the rollover chain of ``month`` begins: the retainer's first month (never later than ``month``)."""
-    if row is None or row.budget_minutes is None or row.rollover == Rollover.NONE or row.budget_starts_on is None:
-        return month
-    return min(row.budget_starts_on.replace(day=1), month)
+def _pace(month: date, current: date, country: str, subdivision: str | None) -> tuple[int, int]:
+    """(working days of ``month``, those up to ``current``) in a region; (0, 0) when ``current`` is outside it."""
+    last = month_end(month)
+    if current > last or current < month:
+        return 0, 0
+    days = working_days(month, last, country, subdivision)
+    return len(days), sum(1 for d in days if d <= current)
 
 
-def _activity_budgets(ids: list[int]) -> dict[int, dict[int, int]]:
-    rows = db.session.execute(text("SELECT workspace_id, activity_id, minutes FROM time_activity_budgets "
-                                   "WHERE workspace_id = ANY(CAST(:ids AS bigint[]))"), {"ids": ids})
-    found: dict[int, dict[int, int]] = defaultdict(dict)
-    for workspace_id, activity_id, minutes in rows:
-        found[workspace_id][activity_id] = minutes
-    return found
+def _at_pace(used: int, days: int, elapsed: int) -> int:
+    return round(used * days / elapsed) if elapsed and used else used
 
 
 def forecast(used: int, month: date, workspace: Workspace, *, now=None, current: date | None = None) -> int:
     """Minutes at month end if the pace so far (per working day of the client's region) continues;
     ``current`` is the agency's today (found from ``now`` when not given)."""
     current = current or today(_agency_of(workspace), now)
-    last = month_end(month)
-    if current > last or current < month:
-        return used
-    days = working_days(month, last, workspace.country or "DE", workspace.subdivision)
-    elapsed = [d for d in days if d <= current]
-    if not elapsed or not used:
-        return used
-    return round(used * len(days) / len(elapsed))
+    return _at_pace(used, *_pace(month, current, workspace.country or "DE", workspace.subdivision))
 
 
 def _agency_of(workspace: Workspace):

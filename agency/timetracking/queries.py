@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 
 from agency import db
 from agency.accounts.models import User, Workspace
 from agency.timetracking.budgets import BudgetStatus, budget_statuses
 from agency.timetracking.budgets import budget_status as budget_status  # the interface others rely on
 from agency.timetracking.models import Activity, Source, State, TimeEntry, WorkspaceTimeSettings
-from agency.timetracking.services import cell_is_editable, lock_reason, running_timer
+from agency.timetracking.services import lock_reason
 
 __all__ = ["BudgetStatus", "ReportFilter", "budget_status", "budget_statuses", "export_rows", "hours_report",
            "week_grid"]
@@ -69,47 +69,80 @@ def _elapsed(entry: TimeEntry, now: datetime) -> int:
 
 
 def week_grid(actor: User, user: User, week: date, *, extra_rows: list[tuple[Workspace, Activity]] = (),
-              now: datetime | None = None) -> WeekGrid:
-    """One person's week: a row per (workspace, activity) with time or asked for, a cell per day."""
+              now: datetime | None = None, activities: Mapping[int, Activity] | None = None) -> WeekGrid:
+    """One person's week: a row per (workspace, activity) with time or asked for, a cell per day.
+
+    A fixed number of statements whatever the number of rows: the week's entries and the person's running timer
+    in one, the closed months of the week's workspaces in another. Workspaces come from the actor's visible
+    ones (one query per request) and activities from ``activities`` when given (the page's own list); only
+    those missing there (a workspace the actor no longer sees) are loaded.
+    """
+    from agency.accounts.queries import visible_workspace_ids, visible_workspaces
+    from agency.timetracking.models import MonthClose
+
     now = now or db.utcnow()
     days = [week + timedelta(days=i) for i in range(7)]
-    entries = list(db.session.scalars(select(TimeEntry).where(
-        TimeEntry.user_id == user.id, TimeEntry.work_date >= days[0], TimeEntry.work_date <= days[-1])
+    found = list(db.session.scalars(select(TimeEntry).where(
+        TimeEntry.user_id == user.id,
+        and_(TimeEntry.work_date >= days[0], TimeEntry.work_date <= days[-1])
+        | and_(TimeEntry.started_at.is_not(None), TimeEntry.ended_at.is_(None)))
         .order_by(TimeEntry.id)))
+    running = next((e for e in found if e.is_running), None)
+    entries = [e for e in found if days[0] <= e.work_date <= days[-1]]
     workspace_ids = {e.workspace_id for e in entries} | {w.id for w, _a in extra_rows}
     activity_ids = {e.activity_id for e in entries} | {a.id for _w, a in extra_rows}
-    workspaces = {w.id: w for w in db.session.scalars(select(Workspace).where(Workspace.id.in_(workspace_ids)))} \
-        if workspace_ids else {}
-    activities = {a.id: a for a in db.session.scalars(select(Activity).where(Activity.id.in_(activity_ids)))} \
-        if activity_ids else {}
+    workspaces = {w.id: w for w in visible_workspaces(actor, include_archived=True) if w.id in workspace_ids}
+    workspaces.update((w.id, w) for w, _a in extra_rows)
+    if workspace_ids - workspaces.keys():
+        workspaces.update((w.id, w) for w in db.session.scalars(
+            select(Workspace).where(Workspace.id.in_(workspace_ids - workspaces.keys()))))
+    known_activities = {a_id: activities[a_id] for a_id in activity_ids if a_id in activities} if activities else {}
+    known_activities.update((a.id, a) for _w, a in extra_rows)
+    if activity_ids - known_activities.keys():
+        known_activities.update((a.id, a) for a in db.session.scalars(
+            select(Activity).where(Activity.id.in_(activity_ids - known_activities.keys()))))
     grouped: dict[tuple[int, int], dict[date, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
     for entry in entries:
         grouped[(entry.workspace_id, entry.activity_id)][entry.work_date].append(entry)
     for ws, activity in extra_rows:
         grouped.setdefault((ws.id, activity.id), defaultdict(list))
-    rows = []
-    from agency.accounts.queries import visible_workspace_ids
-    from agency.timetracking.models import MonthClose
-
     months = {d.replace(day=1) for d in days}
     closed = {(w, m) for w, m in db.session.execute(select(MonthClose.workspace_id, MonthClose.month).where(
         MonthClose.workspace_id.in_(workspace_ids), MonthClose.month.in_(months)))} if workspace_ids else set()
-    known = {"closed": closed, "visible": visible_workspace_ids(actor)}
+    visible = visible_workspace_ids(actor)
+    known = {"closed": closed, "visible": visible}
+    # Why an entry is read-only depends on its state, its month being closed, its workspace being visible to the
+    # actor and whose it is (``lock_reason``): a week asks for a handful of distinct answers, translated once each.
+    reasons: dict[tuple, str | None] = {}
+
+    def reason_for(entry: TimeEntry) -> str | None:
+        key = (entry.state, (entry.workspace_id, entry.work_date.replace(day=1)) in closed,
+               entry.workspace_id in visible, entry.user_id == actor.id)
+        if key not in reasons:
+            reasons[key] = lock_reason(actor, entry, **known)
+        return reasons[key]
+
+    rows = []
     for (workspace_id, activity_id), by_day in grouped.items():
         cells = []
         for day in days:
-            found = by_day.get(day, [])
-            cell = Cell(day=day, minutes=sum(_elapsed(e, now) for e in found), entries=found,
-                        running=any(e.is_running for e in found))
-            cell.editable = cell_is_editable(actor, found, **known)
-            if found and not cell.editable:
-                cell.locked_reason = lock_reason(actor, found[0], **known)
+            in_cell = by_day.get(day)
+            if not in_cell:  # most cells of a week are empty: editable unless the month is closed
+                cells.append(Cell(day=day, editable=(workspace_id, day.replace(day=1)) not in closed))
+                continue
+            cell = Cell(day=day, minutes=sum(_elapsed(e, now) for e in in_cell), entries=in_cell,
+                        running=any(e.is_running for e in in_cell))
+            reason = reason_for(in_cell[0])
+            # What ``cell_is_editable`` decides: one duration-only entry that may be changed.
+            cell.editable = len(in_cell) == 1 and not in_cell[0].is_timed and reason is None
+            if not cell.editable:
+                cell.locked_reason = reason
             if (workspace_id, day.replace(day=1)) in closed:
                 cell.editable = False
             cells.append(cell)
-        rows.append(GridRow(workspace=workspaces[workspace_id], activity=activities[activity_id], cells=cells))
+        rows.append(GridRow(workspace=workspaces[workspace_id], activity=known_activities[activity_id], cells=cells))
     rows.sort(key=lambda r: (r.workspace.name.lower(), r.activity.position, r.activity.id))
-    return WeekGrid(user=user, week=week, days=days, rows=rows, running=running_timer(user))
+    return WeekGrid(user=user, week=week, days=days, rows=rows, running=running)
 
 
 # --- reports ----------------------------------------------------------------------------------

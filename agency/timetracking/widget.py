@@ -14,21 +14,22 @@ def timer_widget() -> dict | None:
         return None
     if "timer_widget" in g:
         return g.timer_widget
-    from agency.timetracking import services, settings
-    from agency.timetracking.views import my_workspaces
+    from agency.timetracking import services
+    from agency.timetracking.views import activity_labels, my_workspaces, page_activities
 
-    running = services.running_timer(current_user)
+    # The week page has read the running timer with its entries already (``g.time_running``).
+    running = g.time_running if "time_running" in g else services.running_timer(current_user)
     workspaces = my_workspaces()
     names = {ws.id: ws.name for ws in workspaces}
-    activities = settings.activities(current_user.agency_id)
+    labels = activity_labels()
+    activities = [a for a in page_activities() if not a.archived]
     current_workspace = g.get("workspace")
     g.timer_widget = {
         "running": running,
         "workspace_name": names.get(running.workspace_id, "") if running else "",
-        "activity_name": next((settings.activity_label(a) for a in activities
-                               if running and a.id == running.activity_id), ""),
+        "activity_name": next((labels[a.id] for a in activities if running and a.id == running.activity_id), ""),
         "workspaces": workspaces,
-        "activities": [(a.id, settings.activity_label(a)) for a in activities],
+        "activities": [(a.id, labels[a.id]) for a in activities],
         "selected_workspace": current_workspace.id if current_workspace is not None else (
             running.workspace_id if running else None),
         "selected_activity": running.activity_id if running else None,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import parse_pattern
 from flask import Blueprint, abort, g, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from agency.accounts.permissions import can
@@ -22,6 +24,19 @@ bp = Blueprint("timetracking", __name__)
 @bp.app_template_filter("hm")
 def _hm(minutes) -> str:
     return format_minutes(minutes, empty="")
+
+
+@bp.app_template_filter("day")
+def day_label(day: date, pattern: str) -> str:
+    """A date in a CLDR pattern of the page's language (what ``dateformat`` does), with the locale looked up
+    and the pattern parsed once per request: a week page formats its days in several places."""
+    formats = g.get("_time_day_formats")
+    if formats is None:
+        formats = g._time_day_formats = {}
+    found = formats.get(pattern)
+    if found is None:
+        found = formats[pattern] = (parse_pattern(pattern), get_locale())
+    return found[0].apply(day, found[1])
 
 
 @bp.app_template_global()
@@ -65,9 +80,24 @@ def workspace_choices() -> list[tuple[str, str]]:
     return [(str(ws.id), ws.name) for ws in my_workspaces()]
 
 
+def page_activities() -> list:
+    """The agency's activities, archived ones included, in their order: one query per request (the page's
+    choices, the header timer and the week grid's rows all read them)."""
+    if "time_activities" not in g:
+        g.time_activities = settings.activities(current_user.agency_id, include_archived=True)
+    return g.time_activities
+
+
+def activity_labels() -> dict[int, str]:
+    """Each activity's name in the reader's language, translated once per request (not per grid cell)."""
+    if "time_activity_labels" not in g:
+        g.time_activity_labels = {a.id: settings.activity_label(a) for a in page_activities()}
+    return g.time_activity_labels
+
+
 def activity_choices(*, include: int | None = None) -> list[tuple[str, str]]:
-    found = settings.activities(current_user.agency_id)
-    choices = [(str(a.id), settings.activity_label(a)) for a in found]
+    labels = activity_labels()
+    choices = [(str(a.id), labels[a.id]) for a in page_activities() if not a.archived]
     if include is not None and str(include) not in {c[0] for c in choices}:
         from agency import db
         from agency.timetracking.models import Activity

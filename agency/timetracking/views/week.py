@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,11 +23,14 @@ from agency.timetracking.models import TimeEntry
 from agency.timetracking.queries import week_grid
 from agency.timetracking.views import (
     activity_choices,
+    activity_labels,
     approver,
     bp,
     current_today,
+    day_label,
     monday,
     my_workspaces,
+    page_activities,
     pick_activity,
     pick_workspace,
     refused,
@@ -62,7 +65,7 @@ def _extra_rows() -> list:
         if not match:
             continue
         ws = next((w for w in my_workspaces() if w.id == int(match.group(1))), None)
-        activity = db.session.get(services.Activity, int(match.group(2)))
+        activity = next((a for a in page_activities() if a.id == int(match.group(2))), None)
         if ws is not None and activity is not None and activity.agency_id == current_user.agency_id:
             rows.append((ws, activity))
     return rows[:30]
@@ -70,14 +73,24 @@ def _extra_rows() -> list:
 
 def _render_week(person: User, week: date, *, errors: dict | None = None, typed: dict | None = None,
                  status: int = 200):
-    grid = week_grid(current_user, person, week, extra_rows=_extra_rows())
+    activities = {a.id: a for a in page_activities()}
+    grid = week_grid(current_user, person, week, extra_rows=_extra_rows(), activities=activities)
+    if person.id == current_user.id:
+        g.time_running = grid.running  # the header timer shows it without asking again
     today = current_today()
     statuses = budget_statuses(list({r.workspace.id: r.workspace for r in grid.rows}.values()), today.replace(day=1))
     suggestions = capture.summary_of(person, today) if person.id == current_user.id else []
     names = {ws.id: ws.name for ws in my_workspaces()}
+    user_arg = None if person.id == current_user.id else person.id
+    # Everything a column's cells show about their day, formatted once per page rather than once per cell.
+    columns = [{"day": day, "iso": day.isoformat(), "weekday": day_label(day, "EEE"), "short": day_label(day, "d.M."),
+                "long": day_label(day, "EEEE d MMM"), "today": day == today, "weekend": day.weekday() >= 5,
+                "open": day <= today, "url": url_for("timetracking.day_entries", day=day.isoformat(), user=user_arg)}
+               for day in grid.days]
     return render_template(
         "timetracking/week.html", grid=grid, person=person, week=week, today=today, errors=errors or {},
-        typed=typed or {}, statuses=statuses, suggestions=suggestions, workspace_names=names,
+        typed=typed or {}, statuses=statuses, suggestions=suggestions, workspace_names=names, columns=columns,
+        activity_labels=activity_labels(),
         previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
         workspace_choices=workspace_choices(), activity_choices=activity_choices(), empty_form=EmptyForm(),
         rows_arg=request.values.get("rows", "")[:2000], staff=_staff_choices()), status
