@@ -27,8 +27,9 @@ def _subscription_or_404(webhook_id: int) -> WebhookSubscription:
     return sub
 
 
-def _new_form(formdata=None) -> WebhookForm:
-    kwargs = {} if formdata is not False else {"formdata": None}
+def _new_form(*, blank: bool = False) -> WebhookForm:
+    """The subscribe form, its scopes limited to what the user may manage (blank: not read from the request)."""
+    kwargs = {"formdata": None} if blank else {}
     return WebhookForm(workspaces=subscriptions.manageable_workspaces(current_user),
                        agency_wide=subscriptions.may_manage(current_user, None), **kwargs)
 
@@ -53,7 +54,7 @@ def _render_new(form: WebhookForm, status: int = 200):
 @permission_required(PERMISSION)
 def webhook_new():
     if request.method == "GET":
-        form = _new_form(False)
+        form = _new_form(blank=True)
         form.scope.data = form.scope.choices[0][0] if form.scope.choices else None
         return _render_new(form)
     form = _new_form()
