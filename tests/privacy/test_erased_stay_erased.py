@@ -101,3 +101,26 @@ def test_the_record_says_later_syncs_skip_the_person(platform, client, world):
     login(client, world.am_a)
     page = client.get(f"/w/{world.ws_a.slug}/privacy").get_data(as_text=True)
     assert 'data-testid="future-syncs-skip"' in page and "Later syncs skip this person" in page
+
+
+def test_a_sync_reads_the_erasures_once_for_all_its_pages(platform, world):
+    from sqlalchemy import event
+
+    channel, _handle, _old, _quote, _record = _erased_fan(platform, world)
+    for n in range(3):
+        platform.fan(channel.external_account_id, "comment", text=f"Noch ein Kommentar {n}")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = run_sync(channel)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    pages = [s for s in statements if s.startswith("UPDATE channels") and "sync_cursor" in s]
+    assert len(pages) >= 2, "the sandbox should deliver several pages"
+    assert len([s for s in statements if "FROM privacy_erasures" in s]) == 1
+    assert result.skipped >= 2
