@@ -39,6 +39,9 @@ PROVIDERS: dict[str, str] = {
                       "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
     "absent_user_ids": "absent_user_ids(user_ids, day) -> set of those user ids with an absence on that date "
                        "(read by auto-assignment to leave absent staff out)",
+    "erasure_filter": "erasure_filter(workspace_id) -> None when nobody of the workspace was erased (DSGVO), else "
+                      "is_erased(channel_id, platform, external_id, author_external_id, author_name) -> bool; ingest "
+                      "asks once per sync and skips the items of erased people",
 }
 
 

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from agency.api import hooks, webhooks  # noqa: F401  (webhooks registers its job)
     from agency.api.views import bp
     from agency.api.views.profile import pages
+    from agency.api.views.webhook_pages import pages as webhook_pages
     from agency.billing.signals import invoice_paid
     from agency.community.signals import incident_opened
     from agency.extensions import csrf, limiter
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     limiter.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(pages)
+    app.register_blueprint(webhook_pages)
     allowed = os.environ.get("AGENCY_WEBHOOK_ALLOWED_TARGETS", "")
     app.config.setdefault("WEBHOOK_ALLOWED_TARGETS", tuple(t.strip().lower() for t in allowed.split(",") if t.strip()))
     wiring.add_slot(app, "profile", "api/_profile_link.html")

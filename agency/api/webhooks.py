@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from requests.adapters import HTTPAdapter
 from sqlalchemy import or_, select
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -34,6 +35,8 @@ from agency.queue import enqueue_after_commit, job
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Agency-Signature"
+#: The test event sent from the settings page to one subscription (not subscribable, not fanned out).
+PING = "ping"
 #: Seconds to wait before the 2nd, 3rd, … attempt: about a day in all, then the delivery has failed.
 BACKOFF = (60, 300, 1800, 7200, 21600, 43200, 12600)
 TIMEOUT = (5, 10)  # connect, read
@@ -86,13 +89,13 @@ def is_public(address: str) -> bool:
 def _host_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise RefusedTarget("Only http and https URLs can receive webhooks.")
+        raise RefusedTarget(_("Only http and https URLs can receive webhooks."))
     if not parts.hostname or parts.username or parts.password:
-        raise RefusedTarget("Give a URL with a host name and without user or password.")
+        raise RefusedTarget(_("Give a URL with a host name and without user or password."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise RefusedTarget("The URL's port is not valid.") from None
+        raise RefusedTarget(_("The URL's port is not valid.")) from None
     return parts.hostname.lower(), port
 
 
@@ -105,10 +108,11 @@ def check_target(url: str, allowed: frozenset[str] | None = None) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise RefusedTarget(f"The host {host} cannot be resolved.") from None
+        raise RefusedTarget(_("The host %(host)s cannot be resolved.", host=host)) from None
     addresses = {info[4][0] for info in infos}
     if not addresses or not all(is_public(a) for a in addresses):
-        raise RefusedTarget(f"{host} is not a public address (loopback, private and link-local are refused).")
+        raise RefusedTarget(_("%(host)s is not a public address (loopback, private and link-local are refused).",
+                              host=host))
 
 
 def _guarded(base: type) -> type:
@@ -193,9 +197,7 @@ def emit(agency_id: int, workspace_id: int | None, event_type: str, data: dict[s
     subscriptions = _subscribers(agency_id, workspace_id, event_type)
     if not subscriptions:
         return None
-    event_id = "evt_" + uuid.uuid4().hex
-    payload = {"id": event_id, "type": event_type, "created_at": db.utcnow().isoformat(),
-               "workspace_id": workspace_id, "data": data}
+    event_id, payload = _event(event_type, workspace_id, data)
     deliveries = [WebhookDelivery(agency_id=agency_id, subscription_id=sub.id, event_id=event_id,
                                   event_type=event_type, payload=payload) for sub in subscriptions]
     db.session.add_all(deliveries)
@@ -203,6 +205,24 @@ def emit(agency_id: int, workspace_id: int | None, event_type: str, data: dict[s
     for delivery in deliveries:
         enqueue_after_commit(deliver, agency_id, delivery.id, job_id=f"webhook-{delivery.id}")
     return event_id
+
+
+def _event(event_type: str, workspace_id: int | None, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    event_id = "evt_" + uuid.uuid4().hex
+    return event_id, {"id": event_id, "type": event_type, "created_at": db.utcnow().isoformat(),
+                      "workspace_id": workspace_id, "data": data}
+
+
+def ping(subscription: WebhookSubscription, actor_id: int | None = None) -> WebhookDelivery:
+    """Queue a ``ping`` event to one subscription (sent even while it is paused: it tests the receiver)."""
+    event_id, payload = _event(PING, subscription.workspace_id, {"webhook_id": subscription.id,
+                                                                   "sent_by_id": actor_id})
+    delivery = WebhookDelivery(agency_id=subscription.agency_id, subscription_id=subscription.id,
+                               event_id=event_id, event_type=PING, payload=payload)
+    db.session.add(delivery)
+    db.session.flush()
+    enqueue_after_commit(deliver, delivery.agency_id, delivery.id, job_id=f"webhook-{delivery.id}")
+    return delivery
 
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
@@ -258,7 +278,7 @@ def _deliver(agency_id: int, delivery_id: int) -> str:
     if delivery is None or delivery.state != DeliveryState.PENDING:
         return "nothing to do"
     subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-    if subscription is None or not subscription.is_active:
+    if subscription is None or (not subscription.is_active and delivery.event_type != PING):
         delivery.state, delivery.last_error = DeliveryState.FAILED, "The subscription is paused."
         return "paused"
     if attempt(delivery, subscription):

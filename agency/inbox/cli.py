@@ -23,5 +23,6 @@ def sync_command(channel_id: int) -> None:
     with db.tenant(db.session(), channel.agency_id):
         result = run_sync(channel)
         db.session.commit()
-    click.echo(f"inserted {result.inserted}, updated {result.updated}, unchanged {result.unchanged}; "
+    click.echo(f"inserted {result.inserted}, updated {result.updated}, unchanged {result.unchanged}, "
+               f"skipped {result.skipped} (erased people); "
                f"status {channel.status}" + (f" ({channel.last_error})" if channel.last_error else ""))

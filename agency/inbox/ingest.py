@@ -25,6 +25,11 @@ assignee, tags…) are never touched by a re-delivery. The rules, in the order t
 * **Spam.** Copy-paste detection compares a new item with the same author's recent texts, read
   for the whole page in one query (together with the known names).
 
+* **Erased people.** Items of a person erased under the DSGVO (the item itself, or any item of its author)
+  are skipped, neither stored nor updated, and counted as ``skipped``: the platform may still show them,
+  but a sync must not bring them back. The privacy package provides the check (``erasure_filter``,
+  keyed hashes only); a sync asks for it once and keeps it in ``sync_cache``.
+
 Items are deduplicated within the batch first (a page and a webhook may carry the same item).
 Deleted and restored rows are announced with ``interactions_deleted_changed`` (the SLA clock).
 """
@@ -38,9 +43,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from flask import has_app_context
 from psycopg.types.json import Jsonb
 
-from agency import db
+from agency import db, wiring
 from agency.channels.connectors.base import PLACEHOLDER_AUTHOR_NAMES, PlatformItem, short
 from agency.channels.models import Channel
 from agency.inbox.classify import Classification, classify_many
@@ -70,11 +76,13 @@ class IngestResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # items of people erased under the DSGVO: not stored
 
     def __iadd__(self, other: IngestResult) -> IngestResult:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.skipped += other.skipped
         return self
 
 
@@ -172,6 +180,11 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
     """
     result = IngestResult()
     rows = _newest([_platform_fields(channel, item, observed_at) for item in items])
+    is_erased = _erasure_filter(channel, sync_cache)
+    if is_erased is not None and rows:
+        kept = [row for row in rows if not is_erased(row["channel_id"], row["platform"], row["external_id"],
+                                                      row["author_external_id"], row["author_name"])]
+        result.skipped, rows = len(rows) - len(kept), kept
     if not rows:
         return result
     db.session.flush()  # the queries below read interactions this unit of work may have changed
@@ -198,6 +211,18 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
     if removal_ids:
         interactions_deleted_changed.send(channel, interaction_ids=removal_ids, cache=sync_cache)
     return result
+
+
+def _erasure_filter(channel: Channel, sync_cache: dict[str, Any] | None):
+    """The check for erased people's items (see the module docstring), asked once per sync."""
+    key = f"erasure_filter:{channel.workspace_id}"
+    if sync_cache is not None and key in sync_cache:
+        return sync_cache[key]
+    provider = wiring.provided("erasure_filter") if has_app_context() else None
+    check = provider(channel.workspace_id) if provider is not None else None
+    if sync_cache is not None:
+        sync_cache[key] = check
+    return check
 
 
 # --- authors -----------------------------------------------------------------------------------

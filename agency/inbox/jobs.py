@@ -249,7 +249,7 @@ def sync_channel(agency_id: int, channel_id: int) -> dict:
             return {"skipped": True}
         result = run_sync(channel)
         return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-                "status": channel.status}
+                "skipped": result.skipped, "status": channel.status}
 
 
 def enqueue_sync(agency_id: int, channel_id: int) -> None:

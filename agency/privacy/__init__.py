@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from agency import audit, wiring
-    from agency.privacy import jobs
+    from agency.privacy import jobs, services
     from agency.privacy.views import bp
 
     app.register_blueprint(bp)
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
                               order=80)
     wiring.add_periodic(app, jobs.run_retention, cron="30 3 * * *")
     wiring.add_slot(app, "inbox.side", "privacy/_inbox_export.html")
+    wiring.provide(app, "erasure_filter", services.erasure_filter)  # ingest skips erased people
     audit.describe(app, actions={
         "privacy.exported": _l("Exported a person's data (DSGVO)"),
         "privacy.erased": _l("Erased a person (DSGVO)"),

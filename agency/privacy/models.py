@@ -53,3 +53,23 @@ class RetentionSetting(db.WorkspaceMixin, db.Base):
                                         server_default=RetentionAction.ANONYMISE.value)
     last_run_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_run_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ErasureKind(enum.StrEnum):
+    ITEM = "item"  # one platform item: HMAC of the channel and the item's platform id
+    AUTHOR = "author"  # a person: HMAC of the workspace, the platform and their platform id (or their name)
+
+
+class ErasedIdentity(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A platform identity erased from the workspace, which later syncs and webhooks must not store again.
+
+    Only keyed hashes are kept (``privacy.services.erasure_digest``), never the platform's clear ids: the
+    table can tell "this comment or author was erased" but not who they were.
+    """
+
+    __tablename__ = "privacy_erasures"
+    __table_args__ = (UniqueConstraint("workspace_id", "digest", name="uq_privacy_erasures_workspace_id_digest"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    digest: Mapped[str] = mapped_column(String(64))

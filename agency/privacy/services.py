@@ -18,9 +18,17 @@ from sqlalchemy import String, Text, and_, delete, func, or_, select, update
 
 from agency import audit, db
 from agency.accounts.models import User, Workspace
+from agency.channels.connectors.base import PLACEHOLDER_AUTHOR_NAMES
 from agency.errors import ValidationError
 from agency.inbox.models import Interaction, Note, Reply
-from agency.privacy.models import PrivacyRequest, RequestKind, RetentionAction, RetentionSetting
+from agency.privacy.models import (
+    ErasedIdentity,
+    ErasureKind,
+    PrivacyRequest,
+    RequestKind,
+    RetentionAction,
+    RetentionSetting,
+)
 
 ERASED = "[erased]"
 MAX_PEOPLE = 50
@@ -169,19 +177,27 @@ def _text_columns():
             yield table, columns
 
 
-def _sweep(workspace: Workspace, strings: list[str]) -> int:
-    """Replace each string (case-insensitively) in every text column of the workspace's rows."""
-    changed = 0
+def _sweep(workspace: Workspace, strings: list[str]) -> tuple[int, set[tuple[int, str]]]:
+    """Replace each string (case-insensitively) in every text column of the workspace's rows.
+
+    Returns how many fields changed and the (channel id, platform id) of every interaction changed: those
+    rows are erased items too, so that a later sync does not bring the quote back.
+    """
+    changed, items = 0, set()
     for table, columns in _text_columns():
         for column in columns:
             for needle in strings:
                 pattern = "(?i)" + re.escape(needle).replace("\\ ", " ")
-                result = db.session.execute(
-                    table.update().where(table.c.workspace_id == workspace.id,
-                                         func.strpos(func.lower(column), needle.lower()) > 0)
-                    .values({column: func.regexp_replace(column, pattern, ERASED, "g")}))
-                changed += result.rowcount or 0
-    return changed
+                stmt = (table.update().where(table.c.workspace_id == workspace.id,
+                                             func.strpos(func.lower(column), needle.lower()) > 0)
+                        .values({column: func.regexp_replace(column, pattern, ERASED, "g")}))
+                if table.name == Interaction.__tablename__:
+                    touched = db.session.execute(stmt.returning(table.c.channel_id, table.c.external_id)).all()
+                    items.update((channel_id, external_id) for channel_id, external_id in touched)
+                    changed += len(touched)
+                else:
+                    changed += db.session.execute(stmt).rowcount or 0
+    return changed, items
 
 
 def _anonymise(items: list[Interaction], stand_in) -> tuple[int, int]:
@@ -207,14 +223,80 @@ def erase(actor: User, workspace: Workspace, person: Person, *, received_on: dat
     strings = sorted({*person.names, *([person.external_id] if person.external_id else []),
                       *(i.text for i in items if len(i.text or "") >= MIN_SCRUB_LENGTH)}, key=len, reverse=True)
     strings = [s for s in strings if s and s != ERASED]
+    erased_items = {(i.channel_id, i.external_id) for i in items}
     replies, notes = _anonymise(items, lambda _item: stand_in)
-    swept = _sweep(workspace, strings)
+    swept, quoting = _sweep(workspace, strings)
     db.session.expire_all()  # the sweep wrote past the ORM: loaded rows must be read again
-    outcome = {"interactions": len(items), "replies": replies, "notes": notes, "other_fields": swept}
+    blocked = _block(workspace, person, erased_items | quoting)
+    outcome = {"interactions": len(items), "replies": replies, "notes": notes, "other_fields": swept,
+               # Later syncs and webhooks skip the person's items, new ones included, and the rows that quoted them.
+               "future_syncs_skip": blocked}
     record = _record(actor, workspace, RequestKind.ERASURE, stand_in, received_on, outcome)
     audit.record("privacy.erased", agency_id=workspace.agency_id, actor=actor, object_type="privacy_request",
                  object_id=record.id, details={"subject": stand_in, **outcome})
     return record
+
+
+# --- what later syncs must not store again ------------------------------------------------------------
+
+def _erasure_key() -> bytes:
+    return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), b"privacy-erasures", hashlib.sha256).digest()
+
+
+def _digest(key: bytes, raw: str) -> str:
+    return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+
+
+def _item_raw(channel_id: int, external_id: str) -> str:
+    return f"item:{channel_id}:{external_id}"
+
+
+def _author_raw(workspace_id: int, platform: str, author_external_id: str | None,
+                author_name: str | None) -> str | None:
+    """What identifies an author across the workspace's channels: their platform id, else their name (never a
+    placeholder such as "Messenger user", which stands for many people)."""
+    if author_external_id:
+        return f"author:{workspace_id}:{platform}:{author_external_id}"
+    if author_name and author_name not in PLACEHOLDER_AUTHOR_NAMES and author_name not in ("—", ERASED):
+        return f"name:{workspace_id}:{platform}:{author_name}"
+    return None
+
+
+def _block(workspace: Workspace, person: Person, items: set[tuple[int, str]]) -> int:
+    """Record keyed hashes of the person and of the erased items (never the clear ids); returns how many."""
+    key = _erasure_key()
+    digests = {_digest(key, _item_raw(channel_id, external_id)): ErasureKind.ITEM for channel_id, external_id in items}
+    authors = [_author_raw(workspace.id, person.platform, person.external_id, None)] if person.external_id else [
+        _author_raw(workspace.id, person.platform, None, name) for name in person.names]
+    digests.update({_digest(key, raw): ErasureKind.AUTHOR for raw in authors if raw})
+    known = set(db.session.scalars(select(ErasedIdentity.digest).where(
+        ErasedIdentity.workspace_id == workspace.id, ErasedIdentity.digest.in_(list(digests)))))
+    db.session.add_all([ErasedIdentity(agency_id=workspace.agency_id, workspace_id=workspace.id, kind=kind, digest=d)
+                        for d, kind in sorted(digests.items()) if d not in known])
+    db.session.flush()
+    return len(digests)
+
+
+def erasure_filter(workspace_id: int):
+    """The provider ``erasure_filter``: None when nobody of the workspace was erased, else a function telling
+    whether a platform item (by its channel and id, or its author) belongs to an erased person.
+
+    One query for the workspace's hashes; ingest asks once per sync (``sync_cache``) and then per item.
+    """
+    digests = frozenset(db.session.scalars(select(ErasedIdentity.digest).where(
+        ErasedIdentity.workspace_id == workspace_id)))
+    if not digests:
+        return None
+    key = _erasure_key()
+
+    def is_erased(channel_id: int, platform: str, external_id: str, author_external_id: str | None,
+                  author_name: str | None) -> bool:
+        if _digest(key, _item_raw(channel_id, external_id)) in digests:
+            return True
+        author = _author_raw(workspace_id, platform, author_external_id, author_name)
+        return author is not None and _digest(key, author) in digests
+
+    return is_erased
 
 
 def requests_of(workspace: Workspace) -> list[PrivacyRequest]:

@@ -2,7 +2,9 @@
 
 The API answers 401 to a session cookie (bearer tokens only), so the session-based harness skips its
 routes; tests/api/test_crosstenant_api.py runs the same check for every API route with agency B's and an
-unassigned colleague's tokens.
+unassigned colleague's tokens. The webhook settings pages (``/settings/webhooks/<webhook_id>``, its delivery's
+``redeliver``) are session pages: the common harness checks them with the ``webhook_id`` and ``delivery_id``
+resolvers below (a workspace webhook of ws_a, which an unassigned community manager may not manage).
 """
 
 from agency import db

@@ -81,3 +81,48 @@ def test_token_from_the_profile_works_with_curl_and_a_fan_is_erased(browser, liv
     answer = requests.get(f"{live_server}/api/v1/interactions/{api_world['item']}", headers=headers, timeout=30)
     assert answer.json()["author_name"] == "[erased]" and answer.json()["text"] == "[erased]"
     context.close()
+
+
+def test_a_webhook_subscribed_in_the_settings_gets_a_signed_test_event(browser, live_server, api_world, _app):
+    from agency.api import webhooks
+    from tests.api.test_webhooks import Receiver, _run_queued_deliveries
+
+    receiver = Receiver()
+    _app.config["WEBHOOK_ALLOWED_TARGETS"] = (f"127.0.0.1:{receiver.port}",)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    try:
+        _login(page, live_server, api_world["owner"])
+        page.goto(f"{live_server}/profile")
+        page.click("main a:has-text('Webhooks')")
+        page.wait_for_url(f"{live_server}/settings/webhooks")
+        assert page.locator("text=No webhooks yet").count() == 1
+        screenshot(page, "webhooks-empty")
+        page.click("main a:has-text('New webhook') >> nth=0")
+        page.fill("input[name=url]", "http://169.254.169.254/latest/meta-data/")
+        page.check("input[value='reply.sent']")
+        page.click("text=Subscribe")
+        assert "not a public address" in page.text_content("small.error")
+        screenshot(page, "webhook-ssrf-refused")
+        page.fill("input[name=url]", receiver.url)
+        page.click("text=Subscribe")
+        secret = page.text_content("[data-testid=new-secret]").strip()
+        assert secret.startswith("whsec_")
+        screenshot(page, "webhook-created")
+        page.click("text=Open the webhook")
+        page.click("text=Send a test event")
+        page.wait_for_selector("text=A test event")
+        with _app.app_context():
+            assert _run_queued_deliveries() == ["delivered"]
+            db.session.remove()
+        [received] = receiver.received
+        assert webhooks.verify(secret, received["body"], received["headers"]["Agency-Signature"])
+        page.reload()
+        assert page.locator("[data-testid=deliveries] >> text=ping").count() == 1
+        screenshot(page, "webhook-delivery-log")
+        page.goto(f"{live_server}/settings/webhooks")
+        screenshot(page, "webhooks-list")
+    finally:
+        _app.config["WEBHOOK_ALLOWED_TARGETS"] = ()
+        receiver.close()
+        context.close()

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency import audit, db
 from agency.accounts.models import Workspace
-from agency.accounts.permissions import can
-from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids
+from agency.accounts.tenancy import get_scoped_or_404
 from agency.api import schemas as s
-from agency.api import webhooks
+from agency.api import subscriptions
 from agency.api.framework import ApiError, operation
 from agency.api.models import WebhookDelivery, WebhookSubscription
 from agency.api.views import bp
-
-MAX_SUBSCRIPTIONS = 50
+from agency.errors import ValidationError
 
 
 def webhook_out(sub: WebhookSubscription, cls=s.Webhook, **extra):
@@ -31,34 +25,21 @@ def delivery_out(d: WebhookDelivery) -> s.Delivery:
                       last_attempt_at=d.last_attempt_at, delivered_at=d.delivered_at)
 
 
-def _may_manage(workspace_id: int | None) -> bool:
-    if workspace_id is None:
-        return can(current_user, "agency.manage")
-    return can(current_user, "workspaces.manage") and workspace_id in visible_workspace_ids()
-
-
 def _subscription(webhook_id: int) -> WebhookSubscription:
-    sub = db.get_in_agency(WebhookSubscription, webhook_id, current_user.agency_id)
-    if sub is None or not _may_manage(sub.workspace_id):
+    sub = subscriptions.get_managed(current_user, webhook_id)
+    if sub is None:
         raise ApiError(404, "not_found", "No such webhook.")
     return sub
 
 
-def _check_url(url: str) -> str:
-    url = url.strip()
-    try:
-        webhooks.check_target(url)
-    except webhooks.RefusedTarget as exc:
-        raise ApiError(422, "invalid", str(exc), {"url": str(exc)}) from None
-    return url
+def _invalid(exc: ValidationError) -> ApiError:
+    return ApiError(422, "invalid", exc.message, {exc.field: exc.message} if exc.field else None)
 
 
 @operation(bp, "/webhooks", "GET", area="webhooks", access="read", tag="Webhooks",
            summary="Webhook subscriptions you manage", response=s.WebhookList)
 def list_webhooks():
-    subs = db.session.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.agency_id == current_user.agency_id).order_by(WebhookSubscription.id))
-    return s.WebhookList(items=[webhook_out(sub) for sub in subs if _may_manage(sub.workspace_id)])
+    return s.WebhookList(items=[webhook_out(sub) for sub in subscriptions.subscriptions_of(current_user)])
 
 
 @operation(bp, "/webhooks", "POST", area="webhooks", access="write", tag="Webhooks",
@@ -67,20 +48,13 @@ def list_webhooks():
 def create_webhook(body: s.WebhookIn):
     if body.workspace_id is not None:
         get_scoped_or_404(Workspace, body.workspace_id)
-    if not _may_manage(body.workspace_id):
-        raise ApiError(403, "forbidden", "Your role does not allow managing these webhooks.")
-    count = db.session.scalar(select(db.func.count(WebhookSubscription.id)).where(
-        WebhookSubscription.agency_id == current_user.agency_id))
-    if count >= MAX_SUBSCRIPTIONS:
-        raise ApiError(422, "invalid", f"At most {MAX_SUBSCRIPTIONS} webhooks per agency.")
-    secret = "whsec_" + secrets.token_urlsafe(32)
-    sub = WebhookSubscription(agency_id=current_user.agency_id, workspace_id=body.workspace_id,
-                              url=_check_url(body.url), description=" ".join(body.description.split()),
-                              events=sorted(set(body.events)), secret=secret, created_by_id=current_user.id)
-    db.session.add(sub)
-    db.session.flush()
-    audit.record("api.webhook_created", agency_id=sub.agency_id, actor=current_user, object_type="webhook",
-                 object_id=sub.id, details={"url": sub.url, "events": sub.events})
+    try:
+        sub, secret = subscriptions.subscribe(current_user, url=body.url, events=list(body.events),
+                                              workspace_id=body.workspace_id, description=body.description)
+    except subscriptions.NotAllowed as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    except ValidationError as exc:
+        raise _invalid(exc) from None
     return webhook_out(sub, s.WebhookCreated, secret=secret)
 
 
@@ -94,26 +68,19 @@ def get_webhook(webhook_id: int):
            summary="Change a webhook (URL, events, description, paused)", body=s.WebhookChange, response=s.Webhook)
 def change_webhook(webhook_id: int, body: s.WebhookChange):
     sub = _subscription(webhook_id)
-    if body.url is not None:
-        sub.url = _check_url(body.url)
-    if body.events is not None:
-        sub.events = sorted(set(body.events))
-    if body.description is not None:
-        sub.description = " ".join(body.description.split())
-    if body.is_active is not None:
-        sub.is_active = body.is_active
-    db.session.flush()
+    try:
+        subscriptions.change(current_user, sub, url=body.url,
+                             events=list(body.events) if body.events is not None else None,
+                             description=body.description, is_active=body.is_active)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
     return webhook_out(sub)
 
 
 @operation(bp, "/webhooks/<int:webhook_id>", "DELETE", area="webhooks", access="write", tag="Webhooks",
            summary="Delete a webhook subscription and its log", status=204)
 def delete_webhook(webhook_id: int):
-    sub = _subscription(webhook_id)
-    audit.record("api.webhook_deleted", agency_id=sub.agency_id, actor=current_user, object_type="webhook",
-                 object_id=sub.id, details={"url": sub.url})
-    db.session.delete(sub)
-    db.session.flush()
+    subscriptions.delete(current_user, _subscription(webhook_id))
     return None
 
 
@@ -121,9 +88,7 @@ def delete_webhook(webhook_id: int):
            summary="The delivery log (newest first, last 100)", response=s.DeliveryList)
 def list_deliveries(webhook_id: int):
     sub = _subscription(webhook_id)
-    rows = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)
-                              .order_by(WebhookDelivery.id.desc()).limit(100))
-    return s.DeliveryList(items=[delivery_out(d) for d in rows])
+    return s.DeliveryList(items=[delivery_out(d) for d in subscriptions.deliveries_of(sub)])
 
 
 @operation(bp, "/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver", "POST", area="webhooks",
@@ -131,7 +96,7 @@ def list_deliveries(webhook_id: int):
            response=s.Delivery, status=202)
 def redeliver(webhook_id: int, delivery_id: int):
     sub = _subscription(webhook_id)
-    delivery = db.get_in_agency(WebhookDelivery, delivery_id, current_user.agency_id)
-    if delivery is None or delivery.subscription_id != sub.id:
+    delivery = subscriptions.delivery_of(sub, delivery_id)
+    if delivery is None:
         raise ApiError(404, "not_found", "No such delivery.")
-    return delivery_out(webhooks.redeliver(delivery))
+    return delivery_out(subscriptions.redeliver(sub, delivery))
