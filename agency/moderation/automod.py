@@ -74,6 +74,7 @@ def _interaction(run: RuleRun) -> Interaction:
 
 def accept(actor: User, run: RuleRun, ip: str | None = None) -> ModerationAction:
     """Do a suggested action now, as ``actor``."""
+    db.session.refresh(run, with_for_update=True)  # two clicks at once: the second sees the first's decision
     if run.outcome != "suggested":
         raise ValidationError(_("This suggestion has been decided already."))
     row = services.queue_action(actor, _interaction(run), run.action, ip=ip)
@@ -87,6 +88,7 @@ def accept(actor: User, run: RuleRun, ip: str | None = None) -> ModerationAction
 
 def dismiss(actor: User, run: RuleRun, ip: str | None = None) -> None:
     """Leave the item as it is; the suggestion disappears (nothing happens on the platform)."""
+    db.session.refresh(run, with_for_update=True)
     if run.outcome != "suggested":
         raise ValidationError(_("This suggestion has been decided already."))
     run.outcome, run.decided_by_id, run.decided_at = "dismissed", actor.id, db.utcnow()
@@ -112,6 +114,7 @@ def undo_refusal(run: RuleRun, done: ModerationAction | None, platform: str) -> 
 
 def undo(actor: User, run: RuleRun, ip: str | None = None) -> ModerationAction:
     """Undo a hide the rule did (or a person accepted): unhide on the platform, as ``actor``."""
+    db.session.refresh(run, with_for_update=True)
     interaction = _interaction(run)
     done = db.session.get(ModerationAction, run.moderation_action_id) if run.moderation_action_id else None
     why = undo_refusal(run, done, interaction.platform)

@@ -30,7 +30,7 @@ def test_rule_suggestion_banner_log_and_undo(browser, live_server, moderation_wo
                   actions={"moderate": "hide", "mode": "suggest"})
         db.session.commit()
         insult = sandbox.fan(world["account_id"], "comment", "Betrug! Nie wieder bei euch.", author_name="Rita Rage")
-        spam = sandbox.fan(world["account_id"], "comment", "Gratis Follower hier: www.follower-gratis.example/x",
+        spam = sandbox.fan(world["account_id"], "comment", "Gewinne jetzt ein iPhone! Schau auf meinem Profil vorbei: https://bit.ly/win-now",
                            author_name="Follower Shop")
         run_sync(db.session.get(Channel, world["channel_id"]))
         db.session.remove()
@@ -61,3 +61,8 @@ def test_rule_suggestion_banner_log_and_undo(browser, live_server, moderation_wo
     while spam["id"] in _moderation(sandbox, world["account_id"]).get("hidden", []):
         assert time.monotonic() < deadline, "the undo did not unhide on the platform"
         time.sleep(0.3)
+    owner = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+    _login(owner, live_server, world["owner"])
+    owner.goto(f"{live_server}/w/{world['slug']}/settings/rules")
+    assert owner.locator("[data-rule-moderate=hide-act]").count() == 1
+    screenshot(owner, "automod-rule-editor")
