@@ -37,6 +37,9 @@ PROVIDERS: dict[str, str] = {
     "client_approvals": "client_approvals(workspace_id, user) -> replies waiting for this client user's approval",
     "reply_approval": "reply_approval(actor, interaction, text) -> the reply held for approval instead of being "
                       "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
+    "banned_word_matcher": "banned_word_matcher(workspace_id) -> a function text -> bool (True when the text "
+                           "contains a word or phrase of the workspace's tone guide to avoid), or None when it has "
+                           "none (read by inbox rules with the condition banned_word)",
     "absent_user_ids": "absent_user_ids(user_ids, day) -> set of those user ids with an absence on that date "
                        "(read by auto-assignment to leave absent staff out)",
     "erasure_filter": "erasure_filter(workspace_id) -> None when nobody of the workspace was erased (DSGVO), else "

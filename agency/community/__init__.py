@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     wiring.add_slot(app, "thread.sidebar", "community/_sidebar.html")
     wiring.add_slot(app, "inbox.banner", "community/_banner.html")
     wiring.add_slot(app, "inbox.side", "community/_inbox_side.html")
+    wiring.provide(app, "banned_word_matcher", voice.banned_word_matcher)  # inbox rules' "word to avoid"
     wiring.add_workspace_link(app, _l("Opportunities"), "community.opportunities", order=20)
     wiring.add_workspace_link(app, _l("Saved replies"), "community.saved_replies_index", order=40)
     wiring.add_workspace_link(app, _l("Tone"), "community.tone_settings", order=41)

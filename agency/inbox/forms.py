@@ -65,6 +65,11 @@ class SavedViewForm(Form):
     query = HiddenField(validators=[Length(max=2000)])
 
 
+#: What a rule may do on the platform, and how (labels of the rule editor and the rules table).
+MODERATE_LABELS = {"hide": _l("hide on the platform"), "delete": _l("delete on the platform")}
+MODE_LABELS = {"suggest": _l("suggest it (one click for people)"), "act": _l("do it at once")}
+
+
 class RuleForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     channel_id = SelectField(_l("Channel"), validators=[Optional()])
@@ -75,7 +80,13 @@ class RuleForm(Form):
                             validators=[Optional()])
     rating_max = SelectField(_l("Rating at most"), choices=[("", _l("any"))] + [(str(i), "★" * i) for i in range(1, 6)],
                              validators=[Optional()])
+    is_spam = BooleanField(_l("is spam"))
+    has_link = BooleanField(_l("contains a link"))
+    banned_word = BooleanField(_l("contains a word of the tone guide to avoid"))
     tag = StringField(_l("Then add tag"), validators=[Optional(), Length(max=40)])
     assignee_id = SelectField(_l("Then assign to"), validators=[Optional()])
     priority = SelectField(_l("Then set priority"), choices=[("", "—"), *PRIORITY_LABELS.items()],
                            validators=[Optional()])
+    moderate = SelectField(_l("Then on the platform"), choices=[("", "—"), *MODERATE_LABELS.items()],
+                           validators=[Optional()])
+    mode = SelectField(_l("How"), choices=list(MODE_LABELS.items()), default="suggest", validators=[Optional()])

@@ -204,7 +204,8 @@ def ingest_items(channel: Channel, items: list[PlatformItem], *, default_languag
     if inserted_ids:
         from agency.inbox.services import apply_rules
 
-        apply_rules(channel.workspace_id, inserted_ids)  # before the SLA engine reads the priority
+        # before the SLA engine reads the priority; a first backfill's history is never moderated by rules
+        apply_rules(channel.workspace_id, inserted_ids, history_before=history_before)
         interactions_received.send(channel, interaction_ids=inserted_ids, cache=sync_cache)
     # Rows that were ever removed and changed now: removed, brought back, or a text filled in late.
     removal_ids = [row_id for row_id, inserted, removed in returned if removed and not inserted]

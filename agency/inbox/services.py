@@ -6,18 +6,19 @@ People's changes send ``interaction_changed`` so the SLA engine can recompute.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency import audit, db
+from agency import audit, db, wiring
 from agency.accounts.models import Membership, Role, User
 from agency.errors import ValidationError
+from agency.inbox.classify._text import URL_RE
 from agency.inbox.models import OPEN_STATUSES, InboxRule, Interaction, Note, Priority, SavedView, Status
-from agency.inbox.signals import interaction_changed
+from agency.inbox.signals import interaction_changed, rule_moderation
 
 MAX_TAGS = 20
 MAX_NOTE = 10_000
@@ -214,8 +215,14 @@ def delete_view(actor: User, view: SavedView) -> None:
 # --- rules ------------------------------------------------------------------------------
 
 RULE_CONDITIONS = ("channel_id", "kind", "text_contains", "sentiment", "rating_max", "rating_min", "language",
-                   "is_question")
-RULE_ACTIONS = ("tag", "assignee_id", "priority")
+                   "is_question", "is_spam", "has_link", "banned_word")
+#: Conditions that are either set (True) or absent.
+RULE_FLAGS = ("is_spam", "has_link", "banned_word")
+RULE_ACTIONS = ("tag", "assignee_id", "priority", "moderate", "mode")
+#: Moderation a rule may ask for on the platform, and how: do it at once, or suggest it to people.
+RULE_MODERATION = ("hide", "delete")
+RULE_MODES = ("act", "suggest")
+_TRUE = ("1", "true", "yes", "on", "y")
 
 
 def save_rule(actor: User, workspace, *, name: str, conditions: dict[str, Any], actions: dict[str, Any],
@@ -226,8 +233,23 @@ def save_rule(actor: User, workspace, *, name: str, conditions: dict[str, Any], 
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise ValidationError(_("Give the rule a name of at most 120 characters."), "name")
-    conditions = {k: v for k, v in conditions.items() if k in RULE_CONDITIONS and v not in (None, "", [])}
+    conditions = {k: v for k, v in conditions.items() if k in RULE_CONDITIONS and v not in (None, "", [], False)}
     actions = {k: v for k, v in actions.items() if k in RULE_ACTIONS and v not in (None, "", [])}
+    for flag in RULE_FLAGS:
+        if flag in conditions:
+            if conditions[flag] is not True and str(conditions[flag]).lower() not in _TRUE:
+                raise ValidationError(_("Unknown condition."), flag)
+            conditions[flag] = True
+    if "sentiment" in conditions and conditions["sentiment"] not in ("negative", "neutral", "positive"):
+        raise ValidationError(_("Unknown sentiment."), "sentiment")
+    if "mode" in actions and "moderate" not in actions:
+        del actions["mode"]
+    if "moderate" in actions:
+        if actions["moderate"] not in RULE_MODERATION:
+            raise ValidationError(_("Choose hide or delete on the platform."), "moderate")
+        actions.setdefault("mode", "suggest")
+        if actions["mode"] not in RULE_MODES:
+            raise ValidationError(_("Choose whether the rule acts or suggests."), "mode")
     if not conditions:
         raise ValidationError(_("A rule needs at least one condition."), "conditions")
     if not actions:
@@ -270,8 +292,17 @@ def rules_of_workspace(workspace_id: int, *, active_only: bool = False) -> list[
     return list(db.session.scalars(stmt.order_by(InboxRule.position, InboxRule.id)))
 
 
-def rule_matches(conditions: dict[str, Any], interaction: Interaction) -> bool:
+def rule_matches(conditions: dict[str, Any], interaction: Interaction,
+                 banned: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``interaction`` meets every condition; ``banned`` tells whether a text contains a word of the
+    workspace's tone guide to avoid (None: the workspace has none, so ``banned_word`` never matches)."""
     c = conditions
+    if c.get("is_spam") and not interaction.is_spam:
+        return False
+    if c.get("has_link") and not URL_RE.search(interaction.text or ""):
+        return False
+    if c.get("banned_word") and (banned is None or not banned(interaction.text or "")):
+        return False
     if "channel_id" in c and interaction.channel_id != c["channel_id"]:
         return False
     if "kind" in c and interaction.kind != c["kind"]:
@@ -294,24 +325,39 @@ def rule_matches(conditions: dict[str, Any], interaction: Interaction) -> bool:
     return True
 
 
-def apply_rules(workspace_id: int, interaction_ids: list[int]) -> int:
+def apply_rules(workspace_id: int, interaction_ids: list[int], *, history_before: datetime | None = None) -> int:
     """Apply the workspace's active rules to newly ingested interactions; returns how many matched.
 
-    Runs in the ingest transaction, before the SLA engine stamps due times (priority matters there).
+    Runs in the ingest transaction, before the SLA engine stamps due times (priority matters there). Rules that
+    hide or delete on the platform send ``rule_moderation`` (moderation does or suggests it) for new items and
+    new spam, never for our own replies nor for a first backfill's history (created before ``history_before``).
     """
     rules = rules_of_workspace(workspace_id, active_only=True)
     if not rules or not interaction_ids:
         return 0
     matched = 0
-    rows = db.session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))).all()
+    banned = None
+    if any(rule.conditions.get("banned_word") for rule in rules):
+        provider = wiring.provided("banned_word_matcher")
+        banned = provider(workspace_id) if provider is not None else None
+    moderation: dict[int, list[int]] = {}  # rule id -> interaction ids to moderate on the platform
+    rows = db.session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))
+                              .order_by(Interaction.id)).all()
     for interaction in rows:
-        if interaction.is_own or interaction.status != Status.NEW:
+        # Never our own replies, nor history stored as closed; spam (stored as such) may still be moderated.
+        if interaction.is_own or interaction.status not in (Status.NEW, Status.SPAM):
             continue
+        recent = history_before is None or interaction.platform_created_at >= history_before
+        fresh = interaction.status == Status.NEW  # tag, priority and assignee only for the open inbox
         for rule in rules:
-            if not rule_matches(rule.conditions, interaction):
+            if not rule_matches(rule.conditions, interaction, banned):
+                continue
+            actions = rule.actions
+            if actions.get("moderate") in RULE_MODERATION and recent:
+                moderation.setdefault(rule.id, []).append(interaction.id)
+            if not fresh:
                 continue
             matched += 1
-            actions = rule.actions
             if "tag" in actions and not has_tag(interaction, actions["tag"]):
                 interaction.tags = [*interaction.tags, actions["tag"]]
             if "priority" in actions:
@@ -320,6 +366,10 @@ def apply_rules(workspace_id: int, interaction_ids: list[int]) -> int:
                 interaction.assignee_id = actions["assignee_id"]
                 interaction.status = Status.OPEN
     db.session.flush()
+    for rule in rules:
+        if rule.id in moderation:
+            rule_moderation.send(rule, interaction_ids=moderation[rule.id], action=rule.actions["moderate"],
+                                 mode=rule.actions.get("mode", "suggest"))
     return matched
 
 

@@ -28,3 +28,8 @@ interaction_changed = _signals.signal("interaction-changed")
 # "changed"). Sent while a person works on an interaction in the thread view (heartbeats only while the page
 # is visible and used); time tracking turns these into suggested time entries.
 interaction_worked = _signals.signal("interaction-worked")
+
+# sender: the InboxRule; kwargs: interaction_ids (list[int]) the rule matched on ingest, action ("hide" or
+# "delete" on the platform), mode ("act": do it now; "suggest": offer it to people with one click). Sent by
+# apply_rules inside the ingest transaction; moderation queues the action or records the suggestion.
+rule_moderation = _signals.signal("rule-moderation")

@@ -7,12 +7,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from agency import wiring
-    from agency.inbox.signals import interaction_changed, interactions_received
+    from agency.inbox.signals import interaction_changed, interactions_received, rule_moderation
     from agency.moderation import (  # noqa: F401  (routes)
         approval_views,
         approvals,
         assignment,
         assignment_views,
+        automod,
+        automod_views,
         jobs,
         live,
         services,
@@ -25,6 +27,8 @@ def init_app(app: Flask) -> None:
     interactions_received.connect(live.on_received, weak=False)  # the live inbox hears of new items...
     interaction_changed.connect(live.on_changed, weak=False)  # ...and of changed ones, after the commit
     interaction_changed.connect(assignment.on_assignee_changed, weak=False)  # a person's choice wins
+    rule_moderation.connect(automod.on_rule_moderation, weak=False)  # inbox rules hide/delete or suggest it
+    wiring.add_slot(app, "inbox.banner", "moderation/_suggestions.html")  # the thread's "Rule … suggests" banner
     wiring.add_slot(app, "inbox.banner", "moderation/_live.html")
     wiring.add_slot(app, "thread.sidebar", "moderation/_thread.html")
     wiring.add_slot(app, "thread.reply", "moderation/_reply.html")
@@ -35,6 +39,7 @@ def init_app(app: Flask) -> None:
     wiring.provide(app, "reply_approval", approvals.hold_for_approval)
     wiring.provide(app, "client_approvals", approvals.client_approvals)
     wiring.add_workspace_link(app, _l("Approvals"), "moderation.approvals_page", order=44)
+    wiring.add_workspace_link(app, _l("Rules log"), "moderation.rule_log", permission="inbox.work", order=46)
     wiring.add_workspace_link(app, _l("Auto-assignment"), "moderation.assignment_page",
                               permission="workspaces.manage", order=45)
     wiring.add_periodic(app, jobs.sweep_stuck_actions, interval=300)
@@ -55,7 +60,12 @@ def _describe_audit(app: Flask) -> None:
         "moderation.reply_approved": _l("Approved a reply"),
         "moderation.reply_rejected": _l("Rejected a reply"),
         "moderation.assignment_settings_saved": _l("Changed the auto-assignment setting"),
+        "moderation.rule_acted": _l("An inbox rule did a moderation action on the platform"),
+        "moderation.rule_undone": _l("Undid what an inbox rule did on the platform"),
+        "moderation.suggestion_accepted": _l("Accepted a rule's moderation suggestion"),
+        "moderation.suggestion_dismissed": _l("Dismissed a rule's moderation suggestion"),
     }, objects={"moderationaction": audit.ObjectKind(_l("Moderation action")),
                 "approvalsettings": audit.ObjectKind(_l("Reply approval setting")),
                 "replyapproval": audit.ObjectKind(_l("Reply waiting for approval")),
-                "assignmentsettings": audit.ObjectKind(_l("Auto-assignment setting"))})
+                "assignmentsettings": audit.ObjectKind(_l("Auto-assignment setting")),
+                "rulerun": audit.ObjectKind(_l("Auto-moderation by a rule"))})

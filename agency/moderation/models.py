@@ -175,3 +175,44 @@ class AutoAssignment(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
                                                 nullable=True)
+
+
+class RuleRun(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """What an inbox rule did to one item on the platform: acted (queued the action itself) or suggested it
+    (people accept or dismiss with one click); an acted or accepted hide can be undone (unhidden)."""
+
+    __tablename__ = "moderation_rule_runs"
+    __table_args__ = (
+        CheckConstraint("action in ('hide','delete')", name="action_known"),
+        CheckConstraint("mode in ('act','suggest')", name="mode_known"),
+        CheckConstraint("outcome in ('acted','suggested','accepted','dismissed')", name="outcome_known"),
+        # A rule suggests or does an action to an item once.
+        UniqueConstraint("rule_id", "interaction_id", "action",
+                         name="uq_moderation_rule_runs_rule_id_interaction_id_action"),
+        # The log page: a workspace's runs, newest first.
+        Index("ix_moderation_rule_runs_ws", "workspace_id", sql("id DESC")),
+        # Open suggestions of an item (thread banner, list marker).
+        Index("ix_moderation_rule_runs_suggested", "interaction_id", postgresql_where=sql("outcome = 'suggested'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    #: the rule (kept by name when the rule is deleted)
+    rule_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("inbox_rules.id", ondelete="SET NULL"),
+                                                nullable=True)
+    rule_name: Mapped[str] = mapped_column(String(120))
+    interaction_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("interactions.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(10))
+    #: the moderation action queued (by the rule, or by the person who accepted the suggestion)
+    moderation_action_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("moderation_actions.id", ondelete="SET NULL"), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                      nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: undo (unhide) of an acted or accepted hide
+    undo_action_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("moderation_actions.id", ondelete="SET NULL"), nullable=True)
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    undone_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
+                                                     nullable=True)

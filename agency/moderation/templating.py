@@ -9,7 +9,7 @@ from flask import Flask, g
 from agency import db
 from agency.channels.models import Channel
 from agency.inbox.models import Interaction, Reply
-from agency.moderation import approvals, live, services
+from agency.moderation import approvals, automod, live, services
 from agency.moderation.models import ModerationAction
 
 
@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(approvals.reason_label, "approval_reason")
     app.add_template_global(approvals.waiting_time, "approval_wait")
     app.add_template_global(live.newest_id, "live_newest_id")
+    app.add_template_global(rule_suggestions)
+    app.add_template_global(rule_suggestions_of_page)
 
 
 def moderation_panel(interaction: Interaction) -> SimpleNamespace:
@@ -55,3 +57,22 @@ def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[st
         ModerationAction.reply_id == reply.id,
         ModerationAction.status.in_(("queued", "sending", "done"))).first()
     return () if done else services.reply_actions(reply, interaction)
+
+
+def rule_suggestions(interaction: Interaction) -> list[SimpleNamespace]:
+    """The thread's banner: each open suggestion of a rule, with its sentence."""
+    channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
+    platform = services.platform_name(channel.platform) if channel else "—"
+    return [SimpleNamespace(run=run, message=str(automod.SUGGEST_LABELS[run.action]) % {"rule": run.rule_name,
+                                                                                    "platform": platform},
+                            label=services.ACTION_LABELS[run.action])
+            for run in automod.open_suggestions([interaction.id]).get(interaction.id, [])]
+
+
+def rule_suggestions_of_page(items: list[Interaction]) -> dict[int, list]:
+    """Open suggestions of a list page's items, read once per page (the row slot asks for every row)."""
+    key = tuple(item.id for item in items)
+    cache = g.setdefault("rule_suggestions", {})
+    if key not in cache:
+        cache[key] = automod.open_suggestions(list(key))
+    return cache[key]

@@ -1,7 +1,7 @@
 """Cross-tenant harness resolvers for the moderation routes: objects of agency A's workspace ws_a."""
 
 from agency import db
-from agency.moderation.models import ModerationAction, ReplyApproval
+from agency.moderation.models import ModerationAction, ReplyApproval, RuleRun
 from tests.inbox.crosstenant import _interaction
 
 
@@ -30,4 +30,15 @@ def _approval(world) -> int:
     return row.id
 
 
-RESOLVERS = {"action_id": _action, "approval_id": _approval}
+def _rule_run(world) -> int:
+    row = getattr(world, "_rule_run", None)
+    if row is None:
+        row = RuleRun(agency_id=world.agency_a.id, workspace_id=world.ws_a.id, rule_name="Spam-Links",
+                      interaction_id=_interaction(world).id, action="hide", mode="suggest", outcome="suggested")
+        db.session.add(row)
+        db.session.flush()
+        world._rule_run = row
+    return row.id
+
+
+RESOLVERS = {"action_id": _action, "approval_id": _approval, "run_id": _rule_run}

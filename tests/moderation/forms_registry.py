@@ -8,4 +8,5 @@ FORMS = {
     "moderation.assignment_page": "tests/moderation/test_assignment.py::test_setting_validates_and_needs_the_right",
     "moderation.client_decide": "tests/moderation/test_approvals.py::test_client_approves_in_the_portal",
 }
-ACTIONS = {"moderation.retry"}
+ACTIONS = {"moderation.retry", "moderation.accept_suggestion", "moderation.dismiss_suggestion",
+           "moderation.undo_rule_run"}

@@ -46,6 +46,17 @@ def banned_mapping(guide: ToneGuide | None) -> dict[str, str | None]:
             if isinstance(entry, dict) and entry.get("phrase")}
 
 
+def banned_word_matcher(workspace_id: int):
+    """For inbox rules (provider ``banned_word_matcher``): a function telling whether a text contains a word or
+    phrase of the workspace's tone guide to avoid, or None when the guide has none."""
+    from agency.community.tone.rules import banned_findings
+
+    mapping = banned_mapping(guide_of(workspace_id))
+    if not mapping:
+        return None
+    return lambda text: bool(banned_findings(text or "", mapping, []))
+
+
 def parse_banned(lines: list[str]) -> list[dict[str, str]]:
     """"Problem -> Anliegen" lines (also "=" or "→") into the stored list; a phrase without alternative is fine."""
     entries: list[dict[str, str]] = []

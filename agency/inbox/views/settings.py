@@ -12,7 +12,7 @@ from agency.accounts.views.helpers import apply_validation_error, permission_req
 from agency.channels.queries import channels_of_workspace
 from agency.errors import ValidationError
 from agency.inbox import services
-from agency.inbox.forms import KIND_LABELS, PRIORITY_LABELS, RuleForm
+from agency.inbox.forms import KIND_LABELS, MODE_LABELS, MODERATE_LABELS, PRIORITY_LABELS, RuleForm
 from agency.inbox.models import InboxRule
 from agency.inbox.views import bp
 
@@ -38,9 +38,12 @@ def rules(workspace: str):
                     current_user, ws, name=form.name.data,
                     conditions={"channel_id": form.channel_id.data, "kind": form.kind.data,
                                 "text_contains": (form.text_contains.data or "").strip(),
-                                "sentiment": form.sentiment.data, "rating_max": form.rating_max.data},
+                                "sentiment": form.sentiment.data, "rating_max": form.rating_max.data,
+                                "is_spam": form.is_spam.data, "has_link": form.has_link.data,
+                                "banned_word": form.banned_word.data},
                     actions={"tag": (form.tag.data or "").strip(), "assignee_id": form.assignee_id.data,
-                             "priority": form.priority.data})
+                             "priority": form.priority.data, "moderate": form.moderate.data,
+                             "mode": form.mode.data if form.moderate.data else ""})
                 flash(_("Rule saved. It applies to new conversations."), "success")
                 return redirect(url_for("inbox.rules", workspace=ws.slug))
             except ValidationError as err:
@@ -48,6 +51,7 @@ def rules(workspace: str):
         status = 400
     return render_template("inbox/rules.html", workspace=ws, form=form, rules=services.rules_of_workspace(ws.id),
                            empty_form=EmptyForm(), kind_labels=KIND_LABELS, priority_labels=PRIORITY_LABELS,
+                           moderate_labels=MODERATE_LABELS, mode_labels=MODE_LABELS,
                            channels={c.id: c for c in channels_of_workspace(ws.id)},
                            staff={u.id: u for u in services.staff_of_workspace(ws.agency_id, ws.id)}), status
 
