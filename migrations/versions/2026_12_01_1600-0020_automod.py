@@ -14,7 +14,7 @@ from alembic import op
 from agency import rls
 
 revision = '0020_automod'
-down_revision = '0017'
+down_revision = '0018_erasures'
 branch_labels = None
 depends_on = None
 
