@@ -51,6 +51,7 @@ def prepare(server_url: str, rows: int) -> str:
             have = conn.execute(text("SELECT count(*) FROM interactions")).scalar()
         engine.dispose()
         if have == rows:
+            upgrade_database(url)  # the schema of this checkout (a reused database may predate a migration)
             print(f"reusing {DB_NAME} with {have:,} interactions")
             return url
         with admin.connect() as conn:
