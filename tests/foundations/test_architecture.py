@@ -17,7 +17,8 @@ AGENCY = Path(__file__).resolve().parents[2] / "agency"
 #: Lowest first. Packages on one level may not import each other either.
 LAYERS: list[set[str]] = [
     {"__init__", "config", "db", "queue", "extensions", "embedded", "crypto", "audit", "errors", "mail",
-     "mailcatcher", "wiring", "schedule", "rls", "web", "forms", "security", "storage", "textsafety", "charts", "identicon"},
+     "mailcatcher", "wiring", "schedule", "rls", "web", "forms", "security", "storage", "textsafety", "charts",
+     "identicon"},
     {"accounts"},
     {"channels"},
     {"inbox"},

@@ -132,10 +132,11 @@ def test_only_platform_hosts_are_fetched(app, cdn):
             assert not media.allowed(refused), refused
 
 
-def test_no_avatar_address_answers_404(client, world, cdn):
+def test_without_an_avatar_address_the_authors_pattern_is_served(client, world, cdn):
     item = _item(world, None)
     login(client, world.cm_a)
-    assert client.get(f"/w/{world.ws_a.slug}/inbox/{item.id}/avatar").status_code == 404
+    response = client.get(f"/w/{world.ws_a.slug}/inbox/{item.id}/avatar")
+    assert response.status_code == 200 and response.data == identicon_png("fan-1")
 
 
 def test_another_agency_cannot_read_an_avatar(client, world, cdn):

@@ -274,10 +274,8 @@ def heartbeat(workspace: str, interaction_id: int):
 def avatar(workspace: str, interaction_id: int):
     """The author's avatar, fetched from the platform by our server (see ``agency.inbox.media``)."""
     _ws, interaction = _interaction(workspace, interaction_id)
-    if not interaction.author_avatar_url:
-        abort(404)
-    image = media.cached_image(interaction.author_avatar_url)
-    if image is None:  # refused or unreachable: a pattern of the author instead of a broken image
+    image = media.cached_image(interaction.author_avatar_url) if interaction.author_avatar_url else None
+    if image is None:  # none, refused or unreachable: a pattern of the author instead of a broken image
         response = Response(identicon_png(interaction.author_external_id or interaction.author_name or ""),
                             mimetype="image/png")
         response.headers["Cache-Control"] = "private, max-age=600"
