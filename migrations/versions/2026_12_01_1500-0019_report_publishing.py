@@ -10,7 +10,7 @@ Written by hand.
 from alembic import op
 
 revision = '0019_report_publishing'
-down_revision = '0017'  # TEMP: 0018_erasures
+down_revision = '0018_erasures'
 branch_labels = None
 depends_on = None
 
