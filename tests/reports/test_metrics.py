@@ -164,3 +164,8 @@ def test_words_and_questions_of_a_large_month_are_estimated_from_a_sample(seeded
     assert all(w["count"] <= items for w in figures["topics"]["words"])
     assert figures["topics"]["tags"][0]["count"] == Counter(  # tags stay exact
         t for i in _october(seeded) if not i.is_spam for t in i.tags).most_common(1)[0][1]
+    from agency.reports import render
+
+    html = render.render_document_html(figures, seeded.workspace, MONTH)  # the report says they are estimates
+    note = html[html.index("data-topics-sample"):].split("</p>")[0]
+    assert " 10 " in note and f" {items} " in note
