@@ -2,14 +2,15 @@
 
 Prints:
 1. the report's figures (``agency.reports.metrics.month_figures``) of a workspace with 100,000 interactions in
-   the month (and 20,000 in each of the three months before it) — target <= 1 s;
+   the month (and 20,000 in each of the three months before it) — target <= 1 s — and the time of each of
+   its SQL statements (the database is VACUUM ANALYZEd after seeding, as autovacuum would have by then);
 2. the whole PDF (about ten pages with charts) from those figures — target <= 3 s — and the ratio of our
    total to WeasyPrint alone rendering the same final HTML (target <= 1.5), and the render's peak memory
    (a forked process's maximum resident size; target < 1 GB);
 3. "generate all" for 200 workspaces (500 interactions each) with two ``agency worker reports --burst``
    processes: the wall time until every report is a draft.
 
-Run: ``.venv/bin/python bench/reports.py [--interactions N] [--workspaces N]``
+Run: ``.venv/bin/python bench/reports.py [--interactions N] [--workspaces N] [--repeat N] [--metrics-only]``
 (``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres; ``BENCH_REDIS_URL``,
 default redis://127.0.0.1:6379/14).
 """
@@ -123,9 +124,47 @@ def seed(url: str, interactions: int, workspaces: int) -> dict:
                                          activity_id=acts[day % len(acts)], work_date=MONTH.replace(day=day),
                                          minutes=45 + day * 3, billable=True, source="manual", state="open"))
         db.session.commit()
-        db.session.execute(text("ANALYZE interactions"))
-        db.session.commit()
-        return {"agency": agency.id, "big": spaces[0].id, "others": [w.id for w in spaces[1:]], "owner": owner.id}
+        ids = {"agency": agency.id, "big": spaces[0].id, "others": [w.id for w in spaces[1:]], "owner": owner.id}
+    vacuum(url)
+    return ids
+
+
+def vacuum(url: str) -> None:
+    """VACUUM ANALYZE after the bulk insert, as autovacuum would have done in production by now (statistics for
+    the planner, and the visibility map that lets index-only scans skip the table)."""
+    from sqlalchemy import create_engine, text
+
+    from agency.db import sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def query_timings(fn) -> tuple[object, list[tuple[float, str]]]:
+    """Run ``fn`` and return its result with each SQL statement's time (seconds, first words), slowest first."""
+    from sqlalchemy import event
+
+    from agency import db
+
+    engine = db.session.get_bind()
+    timings: list[tuple[float, str]] = []
+
+    def before(conn, _cursor, _statement, _params, _context, _many):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, _cursor, statement, _params, _context, _many):
+        timings.append((time.perf_counter() - conn.info.pop("bench_started"), " ".join(statement.split())[:90]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        result = fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    return result, sorted(timings, reverse=True)
 
 
 def _timed(fn, repeat: int) -> tuple[float, object]:
@@ -152,7 +191,7 @@ def _render_in_child(url: str, ids: dict, queue) -> None:
                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-def bench_single(url: str, ids: dict, repeat: int) -> None:
+def bench_single(url: str, ids: dict, repeat: int, *, metrics_only: bool = False) -> None:
     from weasyprint import CSS, HTML
 
     from agency import db
@@ -165,6 +204,12 @@ def bench_single(url: str, ids: dict, repeat: int) -> None:
         seconds, figures = _timed(lambda: metrics.month_figures(ws, MONTH), repeat)
         print(f"metrics of {figures['current']['interactions']:,} interactions (+3 earlier months): "
               f"median {seconds:.3f} s (target <= 1 s)")
+        _figures, timings = query_timings(lambda: metrics.month_figures(ws, MONTH))
+        print(f"  {len(timings)} queries, {sum(t for t, _ in timings):.3f} s in SQL; the slowest:")
+        for spent, statement in timings[:8]:
+            print(f"  {spent:7.3f} s  {statement}")
+        if metrics_only:
+            return
         total, data = _timed(lambda: render.render_pdf_bytes(figures, ws, MONTH, commentary="Ein **starker** Monat."),
                              repeat)
         html, css, _locale = render.render_pdf_html(figures, ws, MONTH, commentary="Ein **starker** Monat.")
@@ -228,6 +273,7 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=100_000)
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--metrics-only", action="store_true", help="measure the figures only (no PDF, no workers)")
     args = parser.parse_args()
     url = fresh_database(SERVER, "agency_bench_reports")
     from agency.cli import upgrade_database
@@ -236,8 +282,9 @@ def main() -> None:
     started = time.perf_counter()
     ids = seed(url, args.interactions, args.workspaces)
     print(f"seeded in {time.perf_counter() - started:.1f} s; load: {os.getloadavg()}")
-    bench_single(url, ids, args.repeat)
-    bench_generate_all(url, ids)
+    bench_single(url, ids, args.repeat, metrics_only=args.metrics_only)
+    if not args.metrics_only:
+        bench_generate_all(url, ids)
     print(f"load at the end: {os.getloadavg()}")
 
 

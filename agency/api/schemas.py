@@ -325,7 +325,7 @@ class Report(Schema):
     id: int
     workspace_id: int
     month: Month
-    status: Literal["generating", "draft", "published", "failed"]
+    status: Literal["generating", "draft", "publishing", "published", "failed"]
     generated_at: datetime | None
     published_at: datetime | None
     checksum: str | None = Field(description="SHA-256 of the published PDF.")

@@ -1,5 +1,5 @@
 """Monthly client reports: figures from every domain (SQL), server-side SVG charts, one template for the web
-and a tagged PDF, a lifecycle (generating → draft → published), share links, staff analytics.
+and a tagged PDF, a lifecycle (generating → draft → publishing → published), share links, staff analytics.
 
 Reports reads the other domains through their queries (and billing and moderation through the providers of
 ``agency.wiring``) and writes only its own tables. Wired here: the blueprint (with the analytics pages), the
@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     audit.describe(app, actions={
         "report.generated": _l("Generated a monthly report"),
         "report.commentary_saved": _l("Changed the comments of a report"),
+        "report.publication_requested": _l("Asked for a monthly report to be published"),
         "report.published": _l("Published a monthly report"),
+        "report.publication_failed": _l("A monthly report could not be published"),
         "report.shared": _l("Created a share link for a report"),
     }, objects={"report": audit.ObjectKind(_l("Report"))})

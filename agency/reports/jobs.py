@@ -1,4 +1,5 @@
-"""Jobs of the reports package: generate one report, and the monthly schedule (the 1st, 06:00 local time)."""
+"""Jobs of the reports package: generate one report, publish one, and the monthly schedule (the 1st, 06:00
+local time)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rq.exceptions import AbandonedJobError
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
 
 from agency import db
@@ -39,6 +42,67 @@ def generate_report(agency_id: int, report_id: int, generation: int) -> str:
             services.fail(report, f"{type(error).__name__}: {error}")
             return "failed"
         return "draft"
+
+
+def _locked_report(report_id: int):
+    from agency.reports.models import Report
+
+    return db.session.scalars(select(Report).where(Report.id == report_id).with_for_update()).first()
+
+
+def _publication_failed(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ's failure callback: once no retry is left, the publication is given up and the report is a draft."""
+    if job.retries_left:
+        return
+    from agency.reports import services
+    from agency.reports.models import ReportStatus
+
+    agency_id, report_id = job.args[:2]
+    if isinstance(exc_value, JobTimeoutException | AbandonedJobError):
+        reason = f"stopped after {publish_report.spec.timeout} s"
+    else:
+        reason = f"{getattr(exc_type, '__name__', 'error')}: {exc_value}"
+    try:
+        with db.tenant(db.session(), agency_id):
+            report = _locked_report(report_id)
+            if report is not None and report.status == ReportStatus.PUBLISHING:
+                services.publication_failed(report, reason)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+
+
+@job("reports", timeout=300, retries=2, retry_intervals=(10, 60), on_failure=_publication_failed)
+def publish_report(agency_id: int, report_id: int) -> str:
+    """Render, store and announce a report asked to be published — once, however often the job runs.
+
+    The row lock and the state check make a retried or duplicated job a no-op once the report is published;
+    everything is written in the job's one commit (the e-mails are queued after it). A PDF that cannot be
+    made returns the report to draft with the reason."""
+    from agency.reports import services
+    from agency.reports.models import ReportStatus
+
+    with db.tenant(db.session(), agency_id):
+        report = _locked_report(report_id)
+        if report is None or report.agency_id != agency_id:
+            return "gone"
+        if report.status == ReportStatus.PUBLISHED:
+            return "already published"
+        if report.status != ReportStatus.PUBLISHING:
+            return "stale"
+        try:
+            with db.session.begin_nested():
+                services.complete_publication(report)
+        except Exception as error:  # the draft shows why; the account manager may publish again
+            log.exception("publishing report %s failed", report_id)
+            db.session.refresh(report)
+            services.publication_failed(report, f"{type(error).__name__}: {error}")
+            return "failed"
+        services.announce_publication(report)
+        return "published"
 
 
 def due_workspaces(now: datetime) -> list[tuple[int, int, date]]:

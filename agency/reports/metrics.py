@@ -10,7 +10,8 @@ Populations:
   reported under moderation); by channel, kind and local day.
 * **SLA figures** — ``agency.sla.metrics.workspace_metrics`` (answer rate, first-response time in service
   hours and on the wall clock, compliance per target): the same numbers the SLA board shows.
-* **sentiment, topics, questions** — customer items without spam.
+* **sentiment, topics, questions** — customer items without spam; words and questions are counted in a
+  sample of at most ``TEXT_SAMPLE`` items (estimates, marked ``topics.sample``, for larger months).
 
 Comparison: the previous month, and the average of the three months before the report's month.
 """
@@ -18,6 +19,7 @@ Comparison: the previous month, and the average of the three months before the r
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,14 +55,16 @@ _CUSTOMER = ("i.workspace_id = :ws AND i.platform_created_at >= :start AND i.pla
              "AND i.is_own = false")
 
 # One pass over the month's customer items for volume (channel, kind, local day), the sentiment trend (local
-# day and label) and spam: the three are sums over these groups.
+# day and label) and spam: the three are sums over these groups. The channels' names are joined to the few
+# groups afterwards, not to every item.
 _DETAIL = text(f"""
-SELECT i.channel_id, coalesce(c.name, ''), coalesce(c.platform, i.platform), i.kind,
-       (i.platform_created_at AT TIME ZONE :tz)::date AS day, coalesce(i.sentiment_label, 'unknown'),
-       (i.status = 'spam' OR i.is_spam) AS spam, count(*)
-FROM interactions i LEFT JOIN channels c ON c.id = i.channel_id
-WHERE {_CUSTOMER}
-GROUP BY 1, 2, 3, 4, 5, 6, 7
+SELECT g.channel_id, coalesce(c.name, ''), coalesce(c.platform, g.platform), g.kind, g.day, g.label, g.spam, g.n
+FROM (SELECT i.channel_id, i.platform, i.kind, (i.platform_created_at AT TIME ZONE :tz)::date AS day,
+             coalesce(i.sentiment_label, 'unknown') AS label, (i.status = 'spam' OR i.is_spam) AS spam, count(*) AS n
+      FROM interactions i
+      WHERE {_CUSTOMER}
+      GROUP BY 1, 2, 3, 4, 5, 6) AS g
+LEFT JOIN channels c ON c.id = g.channel_id
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
 
@@ -75,8 +79,12 @@ WHERE {_CUSTOMER} AND i.status <> 'spam' AND NOT i.is_spam
 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT :limit
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
-# Words per item counted once (``ndoc`` of ts_stat, in C); the inner query carries only an integer id and two
-# ISO timestamps that this module formats itself.
+#: Words and questions are counted in at most this many of the month's items (a pseudo-random sample, the
+#: same on every run); a month with more items gets estimated counts (``topics()["sample"]``).
+TEXT_SAMPLE = 5000
+
+# Words per item counted once (``ndoc`` of ts_stat, in C) over the sampled items; the inner query carries only
+# integers and two ISO timestamps that this module formats itself.
 _WORDS = text("""
 SELECT word, ndoc FROM ts_stat(:inner)
 WHERE char_length(word) >= :min_length AND word ~ '^[[:alpha:]]+$' AND NOT (word = ANY(CAST(:stop AS text[])))
@@ -84,20 +92,19 @@ ORDER BY ndoc DESC, word LIMIT :limit
 """)
 
 
-def _words_query(params: dict) -> str:
+def _words_query(params: dict, sample: int) -> str:
     start, end = params["start"].astimezone(UTC).isoformat(), params["end"].astimezone(UTC).isoformat()
-    return ("SELECT to_tsvector('simple', i.text) FROM interactions i "  # noqa: S608 - typed values only
+    return ("SELECT to_tsvector('simple', s.text) FROM (SELECT i.text FROM interactions i "  # noqa: S608 - typed
             f"WHERE i.workspace_id = {int(params['ws'])} AND i.platform_created_at >= '{start}' "
-            f"AND i.platform_created_at < '{end}' AND i.is_own = false AND i.status <> 'spam' AND NOT i.is_spam")
+            f"AND i.platform_created_at < '{end}' AND i.is_own = false AND i.status <> 'spam' AND NOT i.is_spam "
+            f"ORDER BY hashint8(i.id), i.id LIMIT {int(sample)}) AS s")
 
 
-# Questions asked in the same words (ignoring case, punctuation and spacing) count as one question.
-_QUESTIONS = text(f"""
-SELECT min(i.text), count(*) FROM interactions i
+# The texts of the month's questions (a sample as above), with how many there are in all.
+_QUESTION_TEXTS = text(f"""
+SELECT i.text, count(*) OVER () FROM interactions i
 WHERE {_CUSTOMER} AND i.is_question AND i.status <> 'spam' AND NOT i.is_spam
-GROUP BY trim(regexp_replace(lower(i.text), '[^[:alnum:]]+', ' ', 'g'))
-HAVING count(*) > 1
-ORDER BY count(*) DESC, min(i.text) LIMIT :limit
+ORDER BY hashint8(i.id), i.id LIMIT :sample
 """)  # noqa: S608 - only the constant _CUSTOMER is interpolated
 
 _REPLIES_BY_AGENT = text("""
@@ -156,52 +163,60 @@ def _missed(due: str, done: str) -> str:
     return f"({due} IS NOT NULL AND (({done} IS NOT NULL AND {done} > {due}) OR ({done} IS NULL AND {due} <= :now)))"
 
 
-# Business time before an instant (microseconds since the epoch) on the calendar's timeline (arrays
-# :starts/:ends/:cum_start/:cum_end from ``BusinessCalendar.open_timeline_us``); ``b`` is the interval found by
-# width_bucket (a binary search in C).
+# Business time before an instant (microseconds since the epoch) on the calendar's timeline: ``b`` is the open
+# interval at or before the instant, found by width_bucket over :starts (a binary search in C); :offsets[b] is
+# the open time before that interval minus its start (``cum_start - starts`` of
+# ``BusinessCalendar.open_timeline_us``), so inside the interval the open time is ``offsets[b] + us`` and after
+# it ``offsets[b] + ends[b]``. Before the first interval (b = 0) the subscript is NULL: no open time.
 def _open_before(us: str, b: str) -> str:
-    return (f"(CASE WHEN {b} = 0 THEN 0 WHEN {us} < (CAST(:ends AS bigint[]))[{b}] "
-            f"THEN (CAST(:cum_start AS bigint[]))[{b}] + {us} - (CAST(:starts AS bigint[]))[{b}] "
-            f"ELSE (CAST(:cum_end AS bigint[]))[{b}] END)")
+    return f"coalesce((CAST(:offsets AS bigint[]))[{b}] + least({us}, (CAST(:ends AS bigint[]))[{b}]), 0)"
 
 
-_COMPLIANCE_COLUMNS = ", ".join(
-    f"count(*) FILTER (WHERE sla AND {_met(due, done)}), count(*) FILTER (WHERE sla AND {_missed(due, done)})"
-    for due, done in _SLA_TARGETS.values())
+_COMPLIANCE_FLAGS = ", ".join(
+    f"i.sla AND {_met(due, done)} AS met_{k}, i.sla AND {_missed(due, done)} AS missed_{k}"
+    for k, (due, done) in enumerate(_SLA_TARGETS.values()))
+_COMPLIANCE_COLUMNS = ", ".join(f"count(*) FILTER (WHERE met_{k}), count(*) FILTER (WHERE missed_{k})"
+                                for k in range(len(_SLA_TARGETS)))
 _ANY_MISSED = " OR ".join(_missed(due, done) for due, done in _SLA_TARGETS.values())
 
 # One pass over all the periods (bounds[k] <= created < bounds[k+1] is period k+1): volume, sentiment and every
-# SLA figure, the business-time percentiles included.
+# SLA figure, the business-time percentiles included. The inner queries (kept apart by OFFSET 0) compute each
+# item's flags and durations once into a narrow row; the aggregates then only count and sort those.
 _PERIODS = text(f"""
 SELECT i.period, count(*),
-       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'positive'),
-       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'neutral'),
-       count(*) FILTER (WHERE i.not_spam AND i.sentiment_label = 'negative'),
-       count(*) FILTER (WHERE i.not_spam AND coalesce(i.sentiment_label, 'unknown') = 'unknown'),
-       count(*) FILTER (WHERE i.not_spam AND coalesce(i.sentiment_label, 'unknown') <> 'unknown'),
-       count(*) FILTER (WHERE sla), count(i.first_responded_at) FILTER (WHERE sla),
-       count(*) FILTER (WHERE sla AND i.status IN ('new', 'open', 'waiting')),
-       count(*) FILTER (WHERE sla AND ({_ANY_MISSED})),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY wall) FILTER (WHERE answered),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY wall) FILTER (WHERE answered),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY business) FILTER (WHERE answered),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY business) FILTER (WHERE answered),
-       count(*) FILTER (WHERE answered), max(i.first_responded_at) FILTER (WHERE answered),
+       count(*) FILTER (WHERE i.label = 'positive'), count(*) FILTER (WHERE i.label = 'neutral'),
+       count(*) FILTER (WHERE i.label = 'negative'), count(*) FILTER (WHERE i.label = 'unknown'),
+       count(*) FILTER (WHERE i.label <> 'unknown'),
+       count(*) FILTER (WHERE i.sla), count(*) FILTER (WHERE i.answered),
+       count(*) FILTER (WHERE i.still_open), count(*) FILTER (WHERE i.any_missed),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY i.wall) FILTER (WHERE i.answered),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY i.wall) FILTER (WHERE i.answered),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY i.business) FILTER (WHERE i.answered),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY i.business) FILTER (WHERE i.answered),
+       count(*) FILTER (WHERE i.answered), max(i.first_responded_at) FILTER (WHERE i.answered),
        {_COMPLIANCE_COLUMNS}
-FROM (SELECT i.*, width_bucket(i.platform_created_at, CAST(:bounds AS timestamptz[])) AS period,
-             ({_IN_SLA}) AS sla, ({_NOT_SPAM}) AS not_spam,
-             ({_IN_SLA}) AND i.first_responded_at IS NOT NULL AS answered,
-             extract(epoch FROM i.first_responded_at - i.platform_created_at)::float8 AS wall,
-             (extract(epoch FROM i.platform_created_at) * 1000000)::bigint AS created_us,
-             (extract(epoch FROM i.first_responded_at) * 1000000)::bigint AS responded_us
-      FROM interactions i
-      WHERE i.workspace_id = :ws AND i.platform_created_at >= :first AND i.platform_created_at < :last
-        AND i.is_own = false) AS i
-CROSS JOIN LATERAL (
-    SELECT greatest(0, {_open_before("i.responded_us", "w.responded")} - {_open_before("i.created_us", "w.created")}
-           )::float8 / 1000000 AS business
-    FROM (SELECT width_bucket(i.created_us, CAST(:starts AS bigint[])) AS created,
-                 width_bucket(i.responded_us, CAST(:starts AS bigint[])) AS responded) AS w) AS b
+FROM (SELECT i.*,
+             CASE WHEN i.answered THEN greatest(0, {_open_before("i.responded_us", "i.responded_bucket")}
+                                                   - {_open_before("i.created_us", "i.created_bucket")}
+                                         )::float8 / 1000000 END AS business
+      FROM (SELECT i.period, i.sla, i.answered, i.sla AND i.status IN ('new', 'open', 'waiting') AS still_open,
+                   i.sla AND ({_ANY_MISSED}) AS any_missed, {_COMPLIANCE_FLAGS},
+                   CASE WHEN i.not_spam THEN coalesce(i.sentiment_label, 'unknown') END AS label,
+                   i.first_responded_at, i.wall, i.created_us, i.responded_us,
+                   width_bucket(i.created_us, CAST(:starts AS bigint[])) AS created_bucket,
+                   width_bucket(i.responded_us, CAST(:starts AS bigint[])) AS responded_bucket
+            FROM (SELECT i.*, width_bucket(i.platform_created_at, CAST(:bounds AS timestamptz[])) AS period,
+                         ({_IN_SLA}) AS sla, ({_NOT_SPAM}) AS not_spam,
+                         ({_IN_SLA}) AND i.first_responded_at IS NOT NULL AS answered,
+                         extract(epoch FROM i.first_responded_at - i.platform_created_at)::float8 AS wall,
+                         (extract(epoch FROM i.platform_created_at) * 1000000)::bigint AS created_us,
+                         (extract(epoch FROM i.first_responded_at) * 1000000)::bigint AS responded_us
+                  FROM interactions i
+                  WHERE i.workspace_id = :ws AND i.platform_created_at >= :first AND i.platform_created_at < :last
+                    AND i.is_own = false
+                  OFFSET 0) AS i
+            OFFSET 0) AS i
+      OFFSET 0) AS i
 GROUP BY i.period
 """)  # noqa: S608 - only module constants are interpolated
 
@@ -228,9 +243,9 @@ def periods_core_figures(workspace: Workspace, bounds: list[datetime], *, now: d
     params = {"ws": workspace.id, "first": bounds[0], "last": bounds[-1], "bounds": bounds[:-1],
               "now": now or db.utcnow()}
     while True:
-        starts, ends, cum_start, cum_end = calendar.open_timeline_us(bounds[0], covered_until)
-        rows = db.session.execute(_PERIODS, {**params, "starts": starts, "ends": ends, "cum_start": cum_start,
-                                             "cum_end": cum_end}).all()
+        starts, ends, cum_start, _cum_end = calendar.open_timeline_us(bounds[0], covered_until)
+        offsets = [before - start for before, start in zip(cum_start, starts, strict=True)]
+        rows = db.session.execute(_PERIODS, {**params, "starts": starts, "ends": ends, "offsets": offsets}).all()
         latest = max((row[16] for row in rows if row[16] is not None), default=None)
         if latest is None or latest < covered_until:
             break
@@ -361,15 +376,61 @@ def _invoiced(workspace: Workspace, month: date) -> dict[str, Any] | None:
     return {"cents": int(cents), "currency": str(currency)}
 
 
-def topics(params: dict, limit: int = 10) -> dict[str, Any]:
-    return {
+def topics(params: dict, limit: int = 10, *, rows: list[tuple] | None = None) -> dict[str, Any]:
+    """Top tags (exact), frequent words and frequent questions (counted in a sample of ``TEXT_SAMPLE`` items,
+    scaled up to the month when it had more; ``sample`` then says so)."""
+    rows = detail_rows(params) if rows is None else rows
+    items = sum(row[-1] for row in rows if not row[-2])
+    scale = items / TEXT_SAMPLE if items > TEXT_SAMPLE else 1.0
+    words = [{"word": w, "count": round(c * scale)} for w, c in db.session.execute(
+        _WORDS, {"inner": _words_query(params, TEXT_SAMPLE), "limit": limit, "min_length": _WORD_MIN_LENGTH,
+                 "stop": sorted(STOP_WORDS)})]
+    texts = db.session.execute(_QUESTION_TEXTS, {**params, "sample": TEXT_SAMPLE}).all()
+    asked = texts[0][1] if texts else 0
+    found = {
         "tags": [{"tag": t, "count": c} for t, c in db.session.execute(_TAGS, {**params, "limit": limit})],
-        "words": [{"word": w, "count": c} for w, c in db.session.execute(
-            _WORDS, {"inner": _words_query(params), "limit": limit, "min_length": _WORD_MIN_LENGTH,
-                     "stop": sorted(STOP_WORDS)})],
-        "questions": [{"text": _one_line(t), "count": c}
-                      for t, c in db.session.execute(_QUESTIONS, {**params, "limit": 5})],
+        "words": words,
+        "questions": frequent_questions([t for t, _n in texts], limit=5,
+                                        scale=asked / len(texts) if texts else 1.0),
     }
+    if scale > 1 or asked > len(texts):
+        found["sample"] = {"items": min(items, TEXT_SAMPLE), "of": items}
+    return found
+
+
+# --- frequent questions ---------------------------------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@[\w.]+")
+_NOT_WORD = re.compile(r"[\W_]+")  # punctuation, emoji, symbols and spacing
+
+
+def question_key(value: str) -> str:
+    """What a question asks, ignoring how it is written: case, punctuation, emoji, links, @mentions, spacing
+    and German and English stop words. "Wann öffnet ihr morgen?", "wann öffnet ihr morgen??" and "Wann öffnet
+    ihr denn morgen" have the same key; a question of stop words only keeps its words."""
+    text = _MENTION.sub(" ", _URL.sub(" ", (value or "").casefold()))
+    tokens = _NOT_WORD.sub(" ", text).split()
+    kept = [token for token in tokens if token not in STOP_WORDS]
+    return " ".join(kept or tokens)
+
+
+def frequent_questions(texts: list[str], *, limit: int = 5, scale: float = 1.0) -> list[dict[str, Any]]:
+    """The questions asked more than once (by ``question_key``), most asked first, each in its most common
+    wording (ties: the shorter, then the alphabetically first); counts multiplied by ``scale`` for a sample."""
+    groups: dict[str, Counter[str]] = {}
+    for value in texts:
+        key = question_key(value)
+        if key:
+            groups.setdefault(key, Counter())[_one_line(value)] += 1
+    found = []
+    for wordings in groups.values():
+        count = sum(wordings.values())
+        if count > 1:
+            text = min(wordings.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+            found.append({"text": text, "count": round(count * scale)})
+    found.sort(key=lambda q: (-q["count"], q["text"]))
+    return found[:limit]
 
 
 def _one_line(value: str, limit: int = 200) -> str:
@@ -427,7 +488,7 @@ def month_figures(workspace: Workspace, month: date, *, now: datetime | None = N
         "volume": volume(workspace, params, month, last_day, rows=rows),
         "sentiment_weeks": sentiment_by_week(params, rows=rows),
         "moderation": _moderation(workspace, params, rows),
-        "topics": topics(params),
+        "topics": topics(params, rows=rows),
     }
     step(65)
     figures["community"] = _community(workspace, start, end)

@@ -27,6 +27,7 @@ from agency import db
 class ReportStatus(enum.StrEnum):
     GENERATING = "generating"
     DRAFT = "draft"
+    PUBLISHING = "publishing"
     PUBLISHED = "published"
     FAILED = "failed"
 
@@ -49,7 +50,8 @@ class StoredFile(db.WorkspaceMixin, db.TimestampMixin, db.Base):
 
 
 class Report(db.WorkspaceMixin, db.TimestampMixin, db.Base):
-    """One workspace's report of one month: generating → draft → published (or failed, then regenerated).
+    """One workspace's report of one month: generating → draft → publishing → published (or failed, then
+    regenerated; a publication that fails returns the report to draft with ``error`` saying why).
 
     ``figures`` is the snapshot of the metrics the document was rendered from; a published report keeps
     its figures and its PDF (``file_id``) for good.
@@ -58,7 +60,7 @@ class Report(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     __tablename__ = "reports"
     __table_args__ = (
         UniqueConstraint("workspace_id", "month", name="uq_reports_workspace_month"),
-        CheckConstraint("status in ('generating','draft','published','failed')", name="status_known"),
+        CheckConstraint("status in ('generating','draft','publishing','published','failed')", name="status_known"),
         CheckConstraint("progress between 0 and 100", name="progress_range"),
         CheckConstraint("extract(day from month) = 1", name="month_first_day"),
         CheckConstraint("status <> 'published' OR (file_id IS NOT NULL AND checksum IS NOT NULL)",

@@ -22,6 +22,9 @@ from agency.reports.models import Report, ReportStatus, ShareLink
 
 bp = Blueprint("reports", __name__)
 
+#: States in which a job is working on the report (the pages refresh themselves and show its progress).
+BUSY = (ReportStatus.GENERATING, ReportStatus.PUBLISHING)
+
 
 def last_month(today: date | None = None) -> date:
     today = today or db.utcnow().date()
@@ -59,7 +62,7 @@ def workspace_reports(workspace: str):
     form = GenerateForm(formdata=None, month=last_month().strftime("%Y-%m"))
     return render_template("reports/list.html", workspace=ws, reports=reports, form=form,
                            progress={r.id: services.progress_of(r) for r in reports},
-                           generating=any(r.status == ReportStatus.GENERATING for r in reports))
+                           generating=any(r.status in BUSY for r in reports))
 
 
 @bp.route("/w/<workspace>/reports/generate", methods=["POST"])
@@ -87,7 +90,7 @@ def report_page(workspace: str, month: str):
     ws = workspace_or_404(workspace)
     report = _report_or_404(ws, month)
     body = None
-    if report.status in (ReportStatus.DRAFT, ReportStatus.PUBLISHED):
+    if report.status in (ReportStatus.DRAFT, ReportStatus.PUBLISHING, ReportStatus.PUBLISHED):
         body = render.render_document_html(report.figures, ws, report.month, commentary=report.commentary,
                                            next_steps=report.next_steps, status=report.status)
     return _report_template(ws, report, body)
@@ -146,11 +149,12 @@ def publish(workspace: str, month: str):
     form = PublishForm()
     if form.validate():
         try:
-            services.publish(report, current_user)
+            services.request_publication(report, current_user)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            flash(_("Published. The client's users have been notified."), "success")
+            flash(_("The report is being published. The client's users get an e-mail when it is done."),
+                  "success")
             return redirect(url_for("reports.report_page", workspace=ws.slug, month=report.month_key))
     return _report_template(ws, report, None, publish_form=form, status=400)
 
@@ -220,7 +224,7 @@ def _overview(month: date, form: GenerateForm, status: int = 200):
     progress = {r.id: services.progress_of(r) for _w, r in rows if r is not None}
     done = sum(1 for _w, r in rows if r is not None and r.status != ReportStatus.GENERATING)
     return render_template("reports/overview.html", month=month, rows=rows, progress=progress, done=done, form=form,
-                           generating=any(r is not None and r.status == ReportStatus.GENERATING for _w, r in rows),
+                           generating=any(r is not None and r.status in BUSY for _w, r in rows),
                            previous=(month - timedelta(days=1)).replace(day=1),
                            following=(month + timedelta(days=32)).replace(day=1)), status
 

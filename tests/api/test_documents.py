@@ -94,9 +94,15 @@ def test_reports_list_get_and_published_pdf(app, world, seeded):  # noqa: F811
     assert [(r["id"], r["month"], r["status"], r["checksum"]) for r in listed] == [
         (report, "2026-10", "draft", None)]
     assert api.get(f"/api/v1/reports/{report}/pdf").status_code == 404  # a draft is not published
-    with db.system_scope("test: publish"):
-        services.publish(db.session.get(Report, report), world.am_a)
+    with db.system_scope("test: ask for publication"):
+        agency_id = db.session.get(Report, report).agency_id
+        services.request_publication(db.session.get(Report, report), world.am_a)
         db.session.commit()
+    assert api.get(f"/api/v1/reports/{report}").json["status"] == "publishing"  # the job has not run yet
+    assert api.get(f"/api/v1/reports/{report}/pdf").status_code == 404
+    from agency.reports import jobs
+
+    assert jobs.publish_report.run_inline(agency_id, report) == "published"
     one = api.get(f"/api/v1/reports/{report}").json
     assert one["status"] == "published" and one["figures"] and len(one["checksum"]) == 64
     pdf = api.get(f"/api/v1/reports/{report}/pdf")

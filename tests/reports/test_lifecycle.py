@@ -109,3 +109,108 @@ def test_schedule_generates_last_month_once(world):
     assert report.month == date(2026, 10, 1) and report.status == ReportStatus.GENERATING
     jobs.schedule_monthly_reports.run_inline(now.isoformat())
     assert db.session.query(Report).filter_by(workspace_id=world.ws_a.id).count() == 1
+
+
+# --- publishing is a job -------------------------------------------------------------------------------------
+
+def _publication_jobs(report) -> list:
+    from agency.queue import get_queue
+
+    return [job for job in get_queue("reports").get_jobs()
+            if job.func_name.endswith("publish_report") and tuple(job.args) == (report.agency_id, report.id)]
+
+
+def test_publication_is_a_job_that_publishes_once(seeded, world, monkeypatch):
+    from agency.reports.signals import report_published
+
+    queued, signalled = [], []
+    monkeypatch.setattr("agency.mail.queue_mail", lambda to, subject, body, **kw: queued.append(to))
+    def receiver(report, **_kwargs):
+        signalled.append(report.id)
+
+    report_published.connect(receiver)
+    try:
+        report = generated(seeded.workspace, world.am_a)
+        services.request_publication(report, world.am_a)
+        assert report.status == ReportStatus.PUBLISHING and report.file_id is None and queued == []
+        assert services.progress_of(report) == 0
+        db.session.commit()  # the request's edge: the job is queued after the commit
+        assert len(_publication_jobs(report)) == 1
+        # A second click while the job waits changes nothing and queues nothing.
+        with pytest.raises(ValidationError, match="already being published"):
+            services.request_publication(db.session.get(Report, report.id), world.am_a)
+        db.session.commit()
+        assert len(_publication_jobs(report)) == 1
+        with pytest.raises(ValidationError):  # nor can the draft change meanwhile
+            services.save_commentary(report, world.am_a, commentary="neu", next_steps="")
+        with pytest.raises(ValidationError):
+            services.request_report(seeded.workspace, MONTH, world.am_a)
+
+        assert jobs.publish_report.run_inline(report.agency_id, report.id) == "published"
+        report = db.session.get(Report, report.id)
+        db.session.refresh(report)
+        assert report.status == ReportStatus.PUBLISHED and report.published_by_id == world.am_a.id
+        assert storage.sha256(services.published_pdf(report)) == report.checksum
+        # The job retried (or run twice) finds the report published and does nothing more.
+        assert jobs.publish_report.run_inline(report.agency_id, report.id) == "already published"
+        assert queued == [world.client_a.email] and signalled == [report.id]
+        assert db.session.query(StoredFile).filter_by(workspace_id=seeded.workspace.id).count() == 1
+        with pytest.raises(ValidationError, match="already published"):
+            services.request_publication(db.session.get(Report, report.id), world.am_a)
+    finally:
+        report_published.disconnect(receiver)
+
+
+def test_a_failing_render_returns_the_report_to_draft_with_the_reason(app, seeded, world, monkeypatch):
+    queued = []
+    monkeypatch.setattr("agency.mail.queue_mail", lambda to, subject, body, **kw: queued.append(to))
+    report = generated(seeded.workspace, world.am_a)
+    services.request_publication(report, world.am_a)
+    report_id, agency_id = report.id, report.agency_id
+    db.session.commit()
+    # The storage cannot take the PDF: where the workspace's folder belongs there is a file.
+    blocker = storage.storage().root / "reports" / str(seeded.workspace.id)
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"in the way")
+    try:
+        assert jobs.publish_report.run_inline(agency_id, report_id) == "failed"
+    finally:
+        blocker.unlink()
+    report = db.session.get(Report, report_id)
+    db.session.refresh(report)
+    assert report.status == ReportStatus.DRAFT and report.file_id is None and report.checksum is None
+    assert report.published_by_id is None and "FileExistsError" in report.error
+    assert queued == [] and db.session.query(StoredFile).filter_by(workspace_id=seeded.workspace.id).count() == 0
+    # The report page says so in words, and the draft can be published again.
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, world.am_a)
+    html = client.get(f"/w/{seeded.workspace.slug}/reports/{report.month_key}").get_data(as_text=True)
+    assert "data-publish-error" in html and "could not be published" in html and "FileExistsError" in html
+    report = db.session.get(Report, report_id)
+    services.request_publication(report, world.am_a)
+    assert report.status == ReportStatus.PUBLISHING and report.error is None
+    db.session.commit()
+    assert jobs.publish_report.run_inline(agency_id, report_id) == "published"
+    assert queued == [world.client_a.email]
+
+
+def test_a_publication_stopped_by_the_worker_returns_to_draft(seeded, world):
+    from types import SimpleNamespace
+
+    from rq.timeouts import JobTimeoutException
+
+    report = generated(seeded.workspace, world.am_a)
+    services.request_publication(report, world.am_a)
+    db.session.commit()
+    retrying = SimpleNamespace(retries_left=1, args=(report.agency_id, report.id))
+    jobs._publication_failed(retrying, None, JobTimeoutException, JobTimeoutException("late"), None)
+    report = db.session.get(Report, report.id)
+    db.session.refresh(report)
+    assert report.status == ReportStatus.PUBLISHING  # a retry follows: nothing changes yet
+    last = SimpleNamespace(retries_left=0, args=(report.agency_id, report.id))
+    jobs._publication_failed(last, None, JobTimeoutException, JobTimeoutException("late"), None)
+    report = db.session.get(Report, report.id)
+    db.session.refresh(report)
+    assert report.status == ReportStatus.DRAFT and "stopped after" in report.error

@@ -120,3 +120,52 @@ def test_grouped_figures_equal_the_sla_modules_per_item_computation(seeded):
     assert august["first_response_business"]["median"] < august["first_response_wall"]["median"]
     older = [metrics.core_figures(ws, *metrics.month_bounds(ws, m), now=NOW) for m in months[1:]]
     assert figures["average3"]["interactions"] == pytest.approx(sum(f["interactions"] for f in older) / 3)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Wann öffnet ihr morgen?", "wann öffnet ihr morgen??"),
+    ("Wann öffnet ihr morgen?", "Wann öffnet ihr denn morgen"),
+    ("Wann öffnet ihr morgen? 😊", "@baeckerei wann  öffnet ihr morgen… https://example.test/zeiten"),
+    ("Do you ship to Austria?", "do you ship to AUSTRIA?!"),
+])
+def test_questions_in_other_words_have_one_key(first, second):
+    assert metrics.question_key(first) == metrics.question_key(second) != ""
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Wann öffnet ihr morgen?", "Wann schließt ihr morgen?"),
+    ("Gibt es den Rabatt auch im Laden?", "Gibt es den Rabatt auch online?"),
+])
+def test_different_questions_keep_different_keys(first, second):
+    assert metrics.question_key(first) != metrics.question_key(second)
+
+
+def test_frequent_questions_group_wordings_and_quote_the_most_common(seeded):
+    ws, channel = seeded.workspace, seeded.channels[0]
+    wordings = ["Wann öffnet ihr morgen?", "wann öffnet ihr morgen??", "Wann öffnet ihr denn morgen",
+                "Wann öffnet ihr morgen?", "@team Wann öffnet ihr morgen? 🙂"]
+    for n, text in enumerate(wordings):
+        add_item(ws, channel, berlin(2026, 10, 8, 12, n), text=text, question=True)
+    add_item(ws, channel, berlin(2026, 10, 8, 13, 0), text="Wann öffnet ihr morgen?", question=False)  # no question
+    add_item(ws, channel, berlin(2026, 10, 8, 13, 5), text="Wann öffnet ihr morgen?", question=True, spam=True)
+    figures = metrics.month_figures(ws, MONTH, now=NOW)
+    questions = figures["topics"]["questions"]
+    assert questions[0] == {"text": "Wann öffnet ihr morgen?", "count": len(wordings)}
+    # The seeded month's own question (asked four times in one wording) is still counted apart.
+    assert {"text": "Wann kommt meine Lieferung? Die Lieferung ist spät", "count": 4} in questions
+    assert "sample" not in figures["topics"]  # a small month is counted in full
+
+
+def test_words_and_questions_of_a_large_month_are_estimated_from_a_sample(seeded, monkeypatch):
+    monkeypatch.setattr(metrics, "TEXT_SAMPLE", 10)
+    figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
+    items = sum(1 for i in _october(seeded) if not i.is_spam)
+    assert figures["topics"]["sample"] == {"items": 10, "of": items}
+    assert all(w["count"] <= items for w in figures["topics"]["words"])
+    assert figures["topics"]["tags"][0]["count"] == Counter(  # tags stay exact
+        t for i in _october(seeded) if not i.is_spam for t in i.tags).most_common(1)[0][1]
+    from agency.reports import render
+
+    html = render.render_document_html(figures, seeded.workspace, MONTH)  # the report says they are estimates
+    note = html[html.index("data-topics-sample"):].split("</p>")[0]
+    assert " 10 " in note and f" {items} " in note

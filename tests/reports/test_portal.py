@@ -41,9 +41,32 @@ def _publish_over_http(app, seeded, world) -> str:
     assert refused.status_code == 400 and "Confirm that you have reviewed" in refused.get_data(as_text=True)
     response = post_form(client, f"{page}/{KEY}/publish", {"confirm": "y"}, token_from=f"{page}/{KEY}")
     assert response.status_code == 302
+    report = db.session.get(Report, services.report_for(ws, MONTH).id)
+    db.session.refresh(report)
+    assert report.status == ReportStatus.PUBLISHING and report.file_id is None  # the job does the work
+    assert _queued_publications(report) == 1
+    page_html = client.get(f"{page}/{KEY}").get_data(as_text=True)
+    assert "being published" in page_html and "<progress" in page_html
+    again = post_form(client, f"{page}/{KEY}/publish", {"confirm": "y"}, token_from=f"{page}/{KEY}")
+    assert again.status_code == 400 and "already being published" in again.get_data(as_text=True)
+    assert _queued_publications(report) == 1  # the second click queued nothing
+    # Before the job has run, the client sees nothing of it.
+    portal = app.test_client()
+    login(portal, world.client_a)
+    assert portal.get(f"/portal/reports/{KEY}").status_code == 404
+    assert f"/portal/reports/{KEY}" not in portal.get("/portal/").get_data(as_text=True)
+    assert jobs.publish_report.run_inline(report.agency_id, report.id) == "published"
+    assert portal.get(f"/portal/reports/{KEY}").status_code == 200
     again = post_form(client, f"{page}/{KEY}/publish", {"confirm": "y"}, token_from=f"{page}/{KEY}")
     assert again.status_code == 400 and "already published" in again.get_data(as_text=True)
     return page
+
+
+def _queued_publications(report) -> int:
+    from agency.queue import get_queue
+
+    return sum(1 for job in get_queue("reports").get_jobs()
+               if job.func_name.endswith("publish_report") and tuple(job.args) == (report.agency_id, report.id))
 
 
 def test_account_manager_publishes_and_the_client_reads_and_downloads(app, seeded, world):
