@@ -2,7 +2,7 @@
 under row-level security. The rules themselves keep their conditions and actions in inbox_rules' JSON.
 
 Revision ID: 0020_automod
-Revises: 0017 (re-chain onto 0019_report_publishing when merging)
+Revises: 0019_report_publishing
 Create Date: 2026-12-01 14:00:00
 
 Written by hand.
@@ -14,7 +14,7 @@ from alembic import op
 from agency import rls
 
 revision = '0020_automod'
-down_revision = '0018_erasures'
+down_revision = '0019_report_publishing'
 branch_labels = None
 depends_on = None
 
