@@ -8,8 +8,10 @@ or a double click all end with one Stripe invoice carrying our number.
 
 The steps: customer (create or reuse) → draft invoice (``pending_invoice_items_behavior=exclude``, our
 number, reverse-charge footer) → one item per line and one per VAT rate, each with ``invoice=`` → check
-the total → finalize → send. A failure records the reason and leaves ``send_state = failed`` with a
-retry; the invoice never looks sent before Stripe has sent it.
+the total → finalize → send by e-mail with days until due, or — where the client stored a payment
+method with Stripe — charge it (``collection_method=charge_automatically``, one ``pay`` per invoice; a
+declined card leaves the invoice open with its payment link and says so). A failure records the reason
+and leaves ``send_state = failed`` with a retry; the invoice never looks sent before Stripe has sent it.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def _send_steps(invoice: Invoice) -> None:
     workspace = db.session.get(Workspace, invoice.workspace_id)
     setup = _settings_row(workspace)
     customer_id = _customer(sdk, invoice, workspace, setup)
-    stripe_invoice = _stripe_invoice(sdk, invoice, customer_id)
+    stripe_invoice = _stripe_invoice(sdk, invoice, customer_id, automatic=_has_payment_method(sdk, customer_id))
     if stripe_invoice.status == "draft":
         _items(sdk, invoice, stripe_invoice, customer_id)
         stripe_invoice = sdk.v1.invoices.retrieve(stripe_invoice.id)
@@ -136,11 +138,21 @@ def _send_steps(invoice: Invoice) -> None:
                                                           options={"idempotency_key": _key(invoice, "finalize")})
         _record(invoice, stripe_invoice)
         _commit()
+    charge_error = ""
     if stripe_invoice.status == "open" and stripe_invoice.collection_method == "send_invoice":
         stripe_invoice = sdk.v1.invoices.send_invoice(stripe_invoice.id,
                                                       options={"idempotency_key": _key(invoice, "send")})
+    elif stripe_invoice.status == "open" and stripe_invoice.collection_method == "charge_automatically":
+        # The client's stored payment method is charged once (the key makes a retry replay the first answer).
+        # A declined charge leaves the invoice open and sent: the client can still pay through its link.
+        try:
+            stripe_invoice = sdk.v1.invoices.pay(stripe_invoice.id, options={"idempotency_key": _key(invoice, "pay")})
+        except stripe.CardError as error:
+            charge_error = _("The automatic charge failed: %(reason)s The client can pay through the payment link.",
+                             reason=_error_text(error))
+            stripe_invoice = sdk.v1.invoices.retrieve(stripe_invoice.id)
     _record(invoice, stripe_invoice)
-    invoice.send_state, invoice.send_error = SendState.SENT, ""
+    invoice.send_state, invoice.send_error = SendState.SENT, charge_error
     audit.record("billing.sent", agency_id=invoice.agency_id, actor=None, object_type="invoice",
                  object_id=invoice.id, details={"number": invoice.number, "stripe": stripe_invoice.id})
     _commit()
@@ -188,13 +200,21 @@ def _meta(stripe_object, key: str) -> str | None:
     return metadata.to_dict().get(key) if metadata is not None else None
 
 
-def _stripe_invoice(sdk: stripe.StripeClient, invoice: Invoice, customer_id: str):
+def _has_payment_method(sdk: stripe.StripeClient, customer_id: str) -> bool:
+    """Whether the client stored a payment method with Stripe (then the invoice is charged, not e-mailed)."""
+    settings = getattr(sdk.v1.customers.retrieve(customer_id), "invoice_settings", None)
+    return bool(getattr(settings, "default_payment_method", None)) if settings is not None else False
+
+
+def _stripe_invoice(sdk: stripe.StripeClient, invoice: Invoice, customer_id: str, *, automatic: bool = False):
     if invoice.stripe_invoice_id:
         return sdk.v1.invoices.retrieve(invoice.stripe_invoice_id)
     found = _find_stripe_invoice(sdk, invoice, customer_id)
     if found is None:
-        params = {"customer": customer_id, "auto_advance": False, "collection_method": "send_invoice",
-                  "days_until_due": max(0, (invoice.due_on - invoice.issued_on).days) if invoice.due_on else 14,
+        collection = ({"collection_method": "charge_automatically"} if automatic else
+                      {"collection_method": "send_invoice",
+                       "days_until_due": max(0, (invoice.due_on - invoice.issued_on).days) if invoice.due_on else 14})
+        params = {"customer": customer_id, "auto_advance": False, **collection,
                   "pending_invoice_items_behavior": "exclude", "currency": invoice.currency.lower(),
                   "number": invoice.number, "description": _description(invoice),
                   "metadata": {META_INVOICE: str(invoice.id), "agency_number": invoice.number}}

@@ -268,11 +268,21 @@ class StripeDouble:
             customer["preferred_locales"] = list(params["preferred_locales"])
         if "metadata" in params:
             customer["metadata"].update(params["metadata"])
+        settings = params.get("invoice_settings")
+        if isinstance(settings, dict) and "default_payment_method" in settings:
+            # Stripe's test payment methods: pm_card_visa pays, pm_card_chargeDeclined is declined.
+            method = settings["default_payment_method"] or None
+            if method is not None and not str(method).startswith("pm_"):
+                raise StripeError(400, "invalid_request_error", f"No such PaymentMethod: '{method}'",
+                                  "resource_missing", "invoice_settings[default_payment_method]")
+            customer.setdefault("invoice_settings", {})["default_payment_method"] = method
 
     def _create_customer(self, params: dict) -> dict:
         customer = copy.deepcopy(OBJECTS["customer"])
         customer.update(id=self._id("cus"), created=int(time.time()), discount=None, email=None, name=None,
-                        metadata={}, preferred_locales=[], currency=None, tax_ids={"object": "list", "data": []})
+                        metadata={}, preferred_locales=[], currency=None, tax_ids={"object": "list", "data": []},
+                        invoice_settings={"custom_fields": None, "default_payment_method": None, "footer": None,
+                                          "rendering_options": None})
         self._apply_customer(customer, params)
         for tax in params.get("tax_id_data", []) or []:
             customer["tax_ids"]["data"].append({"object": "tax_id", "id": self._id("txi"), "type": tax.get("type"),
@@ -405,6 +415,17 @@ class StripeDouble:
             raise StripeError(400, "invalid_request_error", "Invoice is already paid" if invoice["status"] == "paid"
                               else "This invoice cannot be paid.", "invoice_not_payable" if invoice["status"] != "paid"
                               else "invoice_already_paid")
+        customer = self.customers.get(invoice["customer"], {})
+        method = (customer.get("invoice_settings") or {}).get("default_payment_method")
+        if invoice["collection_method"] == "charge_automatically":
+            invoice["attempted"] = True
+            invoice["attempt_count"] = invoice.get("attempt_count", 0) + 1
+            if method is None:
+                raise StripeError(400, "invalid_request_error", "The customer has no default payment method.",
+                                  "invoice_no_payment_method_types")
+            if method == "pm_card_chargeDeclined":
+                self._event("invoice.payment_failed", invoice)
+                raise StripeError(402, "card_error", "Your card was declined.", "card_declined")
         self._mark_paid(invoice)
         return invoice
 

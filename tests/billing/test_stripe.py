@@ -187,3 +187,37 @@ def test_webhook_signature_is_checked_and_unknown_events_are_ignored(billing_wor
     again = client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": double.sign(payload)})
     assert again.get_json()["status"] == "duplicate"
     assert handle_event("evt_2", "invoice.paid", "in_unknown")["status"] == "ignored"
+
+
+def _store_card(double, billing_world, method):
+    """The client stored a payment method with Stripe (through Stripe's pages; here straight in the double)."""
+    from agency.billing.settings import workspace_billing
+
+    invoice = final_invoice(billing_world)
+    customer_id = stripe_gateway._customer(stripe_gateway.client(), invoice, billing_world.ws_a,
+                                           workspace_billing(billing_world.ws_a))
+    double.customers[customer_id]["invoice_settings"]["default_payment_method"] = method
+    return invoice
+
+
+def test_a_client_with_a_stored_card_is_charged_once(billing_world, double, client):
+    invoice = _store_card(double, billing_world, "pm_card_visa")
+    stripe_gateway.send(invoice.id, invoice.agency_id)
+    stripe_gateway.send(invoice.id, invoice.agency_id)  # a retry charges nothing more
+    stripe_invoice = the_only_stripe_invoice(double, invoice)
+    assert stripe_invoice["collection_method"] == "charge_automatically" and stripe_invoice["status"] == "paid"
+    assert double.count("POST", r"/v1/invoices/in_\w+/pay") == 1
+    assert double.count("POST", r"/v1/invoices/in_\w+/send") == 0
+    stored = db.session.get(Invoice, invoice.id)
+    assert stored.send_state == SendState.SENT and stored.stripe_status == "paid" and not stored.send_error
+
+
+def test_a_declined_card_leaves_the_invoice_open_with_its_link(billing_world, double, client):
+    invoice = _store_card(double, billing_world, "pm_card_chargeDeclined")
+    stripe_gateway.send(invoice.id, invoice.agency_id)
+    stripe_invoice = the_only_stripe_invoice(double, invoice)
+    assert stripe_invoice["status"] == "open" and stripe_invoice["attempted"] is True
+    stored = db.session.get(Invoice, invoice.id)
+    assert stored.send_state == SendState.SENT and stored.stripe_status == "open"
+    assert "declined" in stored.send_error and stored.stripe_hosted_url == stripe_invoice["hosted_invoice_url"]
+    assert any(e["type"] == "invoice.payment_failed" for e in double.events)
