@@ -39,6 +39,8 @@ PROVIDERS: dict[str, str] = {
                       "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
     "absent_user_ids": "absent_user_ids(user_ids, day) -> set of those user ids with an absence on that date "
                        "(read by auto-assignment to leave absent staff out)",
+    "author_labels": "author_labels(workspace_id, [(platform, author_external_id)]) -> {(platform, author id): "
+                     "set of the person's labels, lower case} (read by the inbox's rules: \"author has label\")",
 }
 
 

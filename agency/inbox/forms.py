@@ -75,6 +75,8 @@ class RuleForm(Form):
                             validators=[Optional()])
     rating_max = SelectField(_l("Rating at most"), choices=[("", _l("any"))] + [(str(i), "★" * i) for i in range(1, 6)],
                              validators=[Optional()])
+    author_label = StringField(_l("Author has label"), validators=[Optional(), Length(max=40)],
+                               description=_l("a label of the person, e.g. VIP, press, troll"))
     tag = StringField(_l("Then add tag"), validators=[Optional(), Length(max=40)])
     assignee_id = SelectField(_l("Then assign to"), validators=[Optional()])
     priority = SelectField(_l("Then set priority"), choices=[("", "—"), *PRIORITY_LABELS.items()],

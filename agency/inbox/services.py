@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency import audit, db
+from agency import audit, db, wiring
 from agency.accounts.models import Membership, Role, User
 from agency.errors import ValidationError
 from agency.inbox.models import OPEN_STATUSES, InboxRule, Interaction, Note, Priority, SavedView, Status
@@ -214,7 +214,7 @@ def delete_view(actor: User, view: SavedView) -> None:
 # --- rules ------------------------------------------------------------------------------
 
 RULE_CONDITIONS = ("channel_id", "kind", "text_contains", "sentiment", "rating_max", "rating_min", "language",
-                   "is_question")
+                   "is_question", "author_label")
 RULE_ACTIONS = ("tag", "assignee_id", "priority")
 
 
@@ -246,6 +246,11 @@ def save_rule(actor: User, workspace, *, name: str, conditions: dict[str, Any], 
         actions["tag"] = normalise_tags([actions["tag"]])[0]
     if "priority" in actions and actions["priority"] not in set(Priority):
         raise ValidationError(_("Unknown priority."), "priority")
+    if "author_label" in conditions:
+        label = " ".join(str(conditions["author_label"]).split())
+        if not label or len(label) > 40:
+            raise ValidationError(_("A label has at most 40 characters."), "author_label")
+        conditions["author_label"] = label.casefold()
     if rule is None:
         position = len(rules_of_workspace(workspace.id))
         rule = InboxRule(agency_id=workspace.agency_id, workspace_id=workspace.id, position=position)
@@ -270,8 +275,12 @@ def rules_of_workspace(workspace_id: int, *, active_only: bool = False) -> list[
     return list(db.session.scalars(stmt.order_by(InboxRule.position, InboxRule.id)))
 
 
-def rule_matches(conditions: dict[str, Any], interaction: Interaction) -> bool:
+def rule_matches(conditions: dict[str, Any], interaction: Interaction,
+                 author_labels: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether the interaction meets every condition; ``author_labels`` are its author's labels (lower case)."""
     c = conditions
+    if "author_label" in c and str(c["author_label"]).casefold() not in author_labels:
+        return False
     if "channel_id" in c and interaction.channel_id != c["channel_id"]:
         return False
     if "kind" in c and interaction.kind != c["kind"]:
@@ -304,11 +313,17 @@ def apply_rules(workspace_id: int, interaction_ids: list[int]) -> int:
         return 0
     matched = 0
     rows = db.session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))).all()
+    labels: dict[tuple[str, str], set[str]] = {}
+    lookup = wiring.provided("author_labels")
+    if lookup is not None and any("author_label" in rule.conditions for rule in rules):
+        # The authors' labels (kept by a package above), read once for the page.
+        labels = lookup(workspace_id, [(i.platform, i.author_external_id) for i in rows if i.author_external_id])
     for interaction in rows:
         if interaction.is_own or interaction.status != Status.NEW:
             continue
+        author = labels.get((interaction.platform, interaction.author_external_id or ""), frozenset())
         for rule in rules:
-            if not rule_matches(rule.conditions, interaction):
+            if not rule_matches(rule.conditions, interaction, author):
                 continue
             matched += 1
             actions = rule.actions

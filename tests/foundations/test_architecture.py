@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"sla"},
     {"community"},
     {"moderation"},
+    {"people"},
     {"timetracking"},
     {"billing"},
     {"reports"},

@@ -22,9 +22,11 @@ LIMITS = {
     "healthz": 5,
     # Moderation adds a fixed four to the lists (the newest id for the live bar; the rows' moderation states, their
     # authors and bans, for all rows at once) and five to the thread (its approval and moderation states).
+    # People add one to the thread: the person card (the person, labels and earlier items across channels, one
+    # query; only an author's first view also makes their identity).
     "all inboxes": 19,
     "workspace inbox": 22,
-    "thread": 31,
+    "thread": 32,
     "sla board": 14,
 }
 
