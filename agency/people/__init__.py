@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from agency import wiring
     from agency.inbox.signals import interactions_received
-    from agency.people import services
+    from agency.people import jobs, services
     from agency.people.views import bp
 
     app.register_blueprint(bp)
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(services.WARN_LABELS, "person_warn_labels")
     # Authors of new items get their identity in the ingest's transaction: one statement per page.
     interactions_received.connect(services.on_interactions_received, weak=False)
+    wiring.add_periodic(app, jobs.link_all_authors, interval=3600)  # catches up on authors no ingest linked
     wiring.add_slot(app, "thread.sidebar", "people/_thread_card.html")
     wiring.provide(app, "author_labels", services.author_labels)
     wiring.add_workspace_link(app, _l("People"), "people.people_list", permission="inbox.work", order=46)

@@ -65,6 +65,7 @@ WITH seen AS (
     FROM interactions i
     WHERE i.workspace_id = :ws AND {where}
       AND i.author_external_id IS NOT NULL AND i.author_external_id <> '' AND NOT i.is_own
+      AND i.author_name <> '[erased]'  -- erased by a DSGVO request (agency.privacy): no profile again
       AND NOT EXISTS (SELECT 1 FROM person_identities pi WHERE pi.workspace_id = :ws
                       AND pi.platform = i.platform AND pi.author_external_id = i.author_external_id)
     ORDER BY i.platform, i.author_external_id, i.platform_created_at DESC, i.id DESC
@@ -342,3 +343,36 @@ def split(actor, person: Person, identity: PersonIdentity, *, ip: str = "") -> P
     audit.record("people.split", agency_id=person.agency_id, actor=actor, obj=person, ip=ip,
                  details={"identity": f"{identity.platform}:{identity.author_external_id}", "new_id": new.id})
     return new
+
+
+# --- DSGVO (called by the privacy package above) ----------------------------------------------------
+
+
+def profile_of(workspace_id: int, platform: str, author_external_id: str | None) -> dict | None:
+    """What the profile of this platform identity holds (for a data export), or None."""
+    if not author_external_id:
+        return None
+    person = db.session.scalar(select(Person).join(PersonIdentity, PersonIdentity.person_id == Person.id).where(
+        PersonIdentity.workspace_id == workspace_id, PersonIdentity.platform == platform,
+        PersonIdentity.author_external_id == author_external_id))
+    if person is None:
+        return None
+    return {"name": person.display_name, "labels": [label_text(label) for label in person.labels],
+            "note": person.note,
+            "identities": [{"platform": i.platform, "platform_id": i.author_external_id, "name": i.author_name}
+                           for i in identities_of(person)]}
+
+
+def forget_author(workspace_id: int, platform: str, author_external_id: str | None) -> int:
+    """Erase the profile that holds this platform identity (name, labels, note, all its identities); returns how
+    many profiles were removed. The other identities' interactions get a bare profile again when next linked."""
+    if not author_external_id:
+        return 0
+    person_id = db.session.scalar(select(PersonIdentity.person_id).where(
+        PersonIdentity.workspace_id == workspace_id, PersonIdentity.platform == platform,
+        PersonIdentity.author_external_id == author_external_id))
+    if person_id is None:
+        return 0
+    db.session.delete(db.session.get(Person, person_id))
+    db.session.flush()
+    return 1

@@ -20,6 +20,7 @@ from agency import audit, db
 from agency.accounts.models import User, Workspace
 from agency.errors import ValidationError
 from agency.inbox.models import Interaction, Note, Reply
+from agency.people import services as people
 from agency.privacy.models import PrivacyRequest, RequestKind, RetentionAction, RetentionSetting
 
 ERASED = "[erased]"
@@ -127,6 +128,7 @@ def collect(workspace: Workspace, person: Person) -> dict:
                              "sent_at": r.sent_at.isoformat() if r.sent_at else None} for r in replies],
         "internal_notes": [{"interaction_id": n.interaction_id, "text": n.text,
                             "created_at": n.created_at.isoformat()} for n in notes],
+        "profile": people.profile_of(workspace.id, person.platform, person.external_id),
     }
 
 
@@ -208,6 +210,8 @@ def erase(actor: User, workspace: Workspace, person: Person, *, received_on: dat
                       *(i.text for i in items if len(i.text or "") >= MIN_SCRUB_LENGTH)}, key=len, reverse=True)
     strings = [s for s in strings if s and s != ERASED]
     replies, notes = _anonymise(items, lambda _item: stand_in)
+    # The profile (name, labels, note, identities) goes before the sweep rewrites its platform ids.
+    people.forget_author(workspace.id, person.platform, person.external_id)
     swept = _sweep(workspace, strings)
     db.session.expire_all()  # the sweep wrote past the ORM: loaded rows must be read again
     outcome = {"interactions": len(items), "replies": replies, "notes": notes, "other_fields": swept}

@@ -55,3 +55,17 @@ def test_ingest_links_new_authors_in_the_sync_transaction(world, platform, conne
     assert [i.id for i in timeline] == [second.id, first.id]
     assert db.session.scalar(select(func.count()).select_from(PersonIdentity).where(
         PersonIdentity.author_external_id == "fan-777")) == 1
+
+
+def test_hourly_catch_up_links_authors_no_ingest_saw(world, said):
+    from agency.people import jobs
+    from agency.queue import get_queue
+
+    said(make_channel(world.ws_a), "old-1", "vor dem Update gespeichert")
+    get_queue("default").empty()
+    assert jobs.link_all_authors.run_inline() >= 2  # ws_a and ws_a2 (and any other active workspace)
+    queued = {j.id for j in get_queue("default").jobs}
+    assert f"people-link-{world.ws_a.id}" in queued and f"people-link-{world.ws_a2.id}" in queued
+    assert jobs.link_workspace_authors.run_inline(world.agency_a.id, world.ws_a.id) == 1
+    assert ("facebook_page", "old-1") in _identities(world.ws_a)
+    assert jobs.link_workspace_authors.run_inline(world.agency_a.id, world.ws_a.id) == 0
