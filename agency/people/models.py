@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +22,9 @@ class Person(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     #: fixed keys (``vip``, ``press``, ...) or free labels as staff typed them
     labels: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default=sql("'{}'"))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the list's figures, kept by ``services.refresh_stats`` at ingest, merge, split and the hourly catch-up
+    interaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
 
 

@@ -62,8 +62,8 @@ _LINK_SQL = """
 WITH seen AS (
     SELECT DISTINCT ON (i.platform, i.author_external_id)
            i.platform, i.author_external_id, left(i.author_name, 300) AS author_name, i.channel_id
-    FROM interactions i
-    WHERE i.workspace_id = :ws AND {where}
+    FROM {source}
+    WHERE i.workspace_id = :ws
       AND i.author_external_id IS NOT NULL AND i.author_external_id <> '' AND NOT i.is_own
       AND i.author_name <> '[erased]'  -- erased by a DSGVO request (agency.privacy): no profile again
       AND NOT EXISTS (SELECT 1 FROM person_identities pi WHERE pi.workspace_id = :ws
@@ -84,27 +84,76 @@ ON CONFLICT (workspace_id, platform, author_external_id) DO NOTHING
 """
 
 
-def _lock(workspace_id: int) -> None:
+def _lock(workspace_id: int, *, wait: bool = True) -> bool:
     # One linker per workspace at a time (two syncs of its channels meeting the same new author would each make
     # a person); held until the page's commit.
-    db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('people.link'), :ws)"),
-                       {"ws": int(workspace_id) % 2_147_483_647})
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    got = db.session.execute(text(f"SELECT {fn}(hashtext('people.link'), :ws)"),
+                             {"ws": int(workspace_id) % 2_147_483_647}).scalar()
+    return got is not False
 
 
-def link_authors(agency_id: int, workspace_id: int, interaction_ids: list[int] | None = None) -> int:
+#: A page's items by primary key (never a scan of the workspace, whatever the statistics say).
+_PAGE_SOURCE = ("unnest(CAST(:ids AS bigint[])) AS page(id) "
+                "CROSS JOIN LATERAL (SELECT * FROM interactions WHERE id = page.id OFFSET 0) i")
+#: The people behind a page's items.
+_TOUCHED_BY_PAGE = ("SELECT DISTINCT pi.person_id FROM unnest(CAST(:ids AS bigint[])) AS page(id) "
+                    "CROSS JOIN LATERAL (SELECT * FROM interactions WHERE id = page.id OFFSET 0) i "
+                    "JOIN person_identities pi ON pi.workspace_id = i.workspace_id AND pi.platform = i.platform "
+                    "AND pi.author_external_id = i.author_external_id WHERE i.workspace_id = :ws")
+
+
+def link_authors(agency_id: int, workspace_id: int, interaction_ids: list[int] | None = None, *,
+                 wait: bool = True) -> int:
     """Give every author of these interactions (all of the workspace's when None) who has no identity yet a
-    person and an identity, in one statement; returns how many were made."""
+    person and an identity, in one statement, and bring the list's figures of their people up to date; returns
+    how many were made. ``wait=False`` (a page view) gives up at once while a sync of the workspace links, rather
+    than wait for it holding the page's own row locks."""
     if interaction_ids is not None and not interaction_ids:
         return 0
-    _lock(workspace_id)
+    if not _lock(workspace_id, wait=wait):
+        return 0
     params: dict[str, Any] = {"ws": workspace_id, "agency": agency_id}
     if interaction_ids is None:
-        where = "true"
+        source = "interactions i"
     else:
-        where = "i.id = ANY(:ids)"
-        params["ids"] = list(interaction_ids)
-    result = db.session.execute(text(_LINK_SQL.format(where=where)), params)
-    return result.rowcount or 0
+        source = _PAGE_SOURCE
+        params["ids"] = [int(i) for i in interaction_ids]
+    made = db.session.execute(text(_LINK_SQL.format(source=source)), params).rowcount or 0
+    refresh_stats(workspace_id, interaction_ids=interaction_ids)
+    return made
+
+
+_STATS_SQL = """
+WITH touched AS ({touched}), stats AS (
+    SELECT t.person_id, count(i.id) AS n, max(i.platform_created_at) AS last
+    FROM touched t
+    LEFT JOIN person_identities pi ON pi.person_id = t.person_id
+    LEFT JOIN interactions i ON i.workspace_id = pi.workspace_id AND i.platform = pi.platform
+                            AND i.author_external_id = pi.author_external_id
+    GROUP BY t.person_id
+)
+UPDATE people p SET interaction_count = s.n, last_seen_at = s.last
+FROM stats s
+WHERE p.id = s.person_id AND p.workspace_id = :ws
+  AND (p.interaction_count IS DISTINCT FROM s.n OR p.last_seen_at IS DISTINCT FROM s.last)
+"""
+
+
+def refresh_stats(workspace_id: int, *, interaction_ids: list[int] | None = None,
+                  person_ids: list[int] | None = None) -> None:
+    """Count the interactions (and the newest one's time) of the people behind these interactions, of these
+    people, or of everyone in the workspace when neither is given; one statement, exact (never an increment)."""
+    params: dict[str, Any] = {"ws": workspace_id}
+    if person_ids is not None:
+        touched = "SELECT unnest(CAST(:pids AS bigint[])) AS person_id"
+        params["pids"] = [int(p) for p in person_ids]
+    elif interaction_ids is not None:
+        touched = _TOUCHED_BY_PAGE
+        params["ids"] = [int(i) for i in interaction_ids]
+    else:
+        touched = "SELECT id AS person_id FROM people WHERE workspace_id = :ws"
+    db.session.execute(text(_STATS_SQL.format(touched=touched)), params)
 
 
 def on_interactions_received(channel, interaction_ids=(), **_kwargs) -> None:
@@ -135,8 +184,8 @@ def card_for(interaction: Interaction) -> Card | None:
     if not interaction.author_external_id or interaction.is_own:
         return None
     found = _card(interaction)
-    if found is None:
-        link_authors(interaction.agency_id, interaction.workspace_id, [interaction.id])
+    if found is None and link_authors(interaction.agency_id, interaction.workspace_id, [interaction.id],
+                                      wait=False):
         found = _card(interaction)
     return found
 
@@ -214,14 +263,9 @@ def people_of(workspace, *, q: str = "", label: str = "", sort: str = "recent", 
               ) -> tuple[list[Row], bool]:
     """A page of the workspace's people with their number of interactions, the newest one's time and their
     platforms; searchable by name, platform name or author id, filterable by label. One statement."""
-    stats = (select(func.count(Interaction.id).label("n"), func.max(Interaction.platform_created_at).label("last"))
-             .join(PersonIdentity, _identity_join())
-             .where(PersonIdentity.person_id == Person.id, Interaction.workspace_id == workspace.id)
-             .lateral("stats"))
     platforms = (select(func.array_agg(func.distinct(PersonIdentity.platform)))
                  .where(PersonIdentity.person_id == Person.id).scalar_subquery())
-    stmt = (select(Person, stats.c.n, stats.c.last, platforms).join(stats, text("true"))
-            .where(Person.workspace_id == workspace.id))
+    stmt = select(Person, platforms).where(Person.workspace_id == workspace.id)
     q = " ".join((q or "").replace("\x00", "").split())[:200]
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -235,12 +279,13 @@ def people_of(workspace, *, q: str = "", label: str = "", sort: str = "recent", 
     if sort == "name":
         stmt = stmt.order_by(func.lower(Person.display_name), Person.id)
     elif sort == "count":
-        stmt = stmt.order_by(stats.c.n.desc(), Person.id.desc())
+        stmt = stmt.order_by(Person.interaction_count.desc(), Person.id.desc())
     else:
-        stmt = stmt.order_by(stats.c.last.desc().nulls_last(), Person.id.desc())
+        stmt = stmt.order_by(Person.last_seen_at.desc().nulls_last(), Person.id.desc())
     page = max(1, min(page, 10_000))
     rows = db.session.execute(stmt.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
-    return [Row(r[0], r[1] or 0, r[2], sorted(r[3] or [])) for r in rows[:PAGE]], len(rows) > PAGE
+    return ([Row(r[0], r[0].interaction_count, r[0].last_seen_at, sorted(r[1] or [])) for r in rows[:PAGE]],
+            len(rows) > PAGE)
 
 
 def author_labels(workspace_id: int, authors: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
@@ -322,6 +367,8 @@ def merge(actor, keep: Person, other: Person, *, ip: str = "") -> Person:
     details = {"merged_id": other.id, "merged_name": other.display_name, "identities": moved}
     db.session.delete(other)
     db.session.flush()
+    refresh_stats(keep.workspace_id, person_ids=[keep.id])
+    db.session.expire(keep, ["interaction_count", "last_seen_at"])
     audit.record("people.merged", agency_id=keep.agency_id, actor=actor, obj=keep, ip=ip, details=details)
     return keep
 
@@ -340,6 +387,9 @@ def split(actor, person: Person, identity: PersonIdentity, *, ip: str = "") -> P
     db.session.flush()
     identity.person_id = new.id
     db.session.flush()
+    refresh_stats(person.workspace_id, person_ids=[person.id, new.id])
+    db.session.expire(person, ["interaction_count", "last_seen_at"])
+    db.session.expire(new, ["interaction_count", "last_seen_at"])
     audit.record("people.split", agency_id=person.agency_id, actor=actor, obj=person, ip=ip,
                  details={"identity": f"{identity.platform}:{identity.author_external_id}", "new_id": new.id})
     return new

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column('display_name', sa.String(length=300), nullable=False),
         sa.Column('labels', postgresql.ARRAY(sa.String(length=40)), server_default=sa.text("'{}'"), nullable=False),
         sa.Column('note', sa.Text(), server_default='', nullable=False),
+        sa.Column('interaction_count', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('updated_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         *_tenant('people'),

@@ -51,6 +51,7 @@ def test_ingest_links_new_authors_in_the_sync_transaction(world, platform, conne
     second = fan_comment(channel, "Und noch einmal", author_id="fan-777", author_name="Eva Erst")
     person = db.session.get(Person, _identities(world.ws_a)[("facebook_page", "fan-777")])
     assert person.display_name == "Eva Erst"
+    assert person.interaction_count == 2 and person.last_seen_at == second.platform_created_at  # the list's figures
     timeline, _next = services.timeline(person)
     assert [i.id for i in timeline] == [second.id, first.id]
     assert db.session.scalar(select(func.count()).select_from(PersonIdentity).where(

@@ -40,6 +40,7 @@ def test_merge_after_confirmation_and_split_back(client, world, said):
     lena = db.session.get(Person, lena.id)
     assert lena.labels == ["vip", "customer"]
     assert lena.note == "Stammkundin\n\nlena.backt: bestellt für Feiern"
+    assert lena.interaction_count == 3
     assert _timeline_texts(lena) == ["Facebook zwei", "Instagram eins", "Facebook eins"]
     assert client.get(f"/w/{world.ws_a.slug}/people/{insta_id}").status_code == 404
     merged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "people.merged")).one()
@@ -53,7 +54,8 @@ def test_merge_after_confirmation_and_split_back(client, world, said):
     new = db.session.get(Person, db.session.get(PersonIdentity, ig_identity.id).person_id)
     assert new.id != lena_id and new.display_name == "lena.backt" and new.labels == []
     assert response.headers["Location"].endswith(f"/people/{new.id}")
-    assert _timeline_texts(new) == ["Instagram eins"]
+    assert _timeline_texts(new) == ["Instagram eins"] and new.interaction_count == 1
+    assert db.session.get(Person, lena_id).interaction_count == 2
     assert _timeline_texts(db.session.get(Person, lena_id)) == ["Facebook zwei", "Facebook eins"]
     assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "people.split")).one()
     # The last identity cannot be split off.
