@@ -18,6 +18,16 @@ def link_workspace_authors(agency_id: int, workspace_id: int) -> int:
 
 
 @job("default", timeout=120)
+def link_page_authors(agency_id: int, workspace_id: int, interaction_ids: list[int]) -> int:
+    """After a sync page or a webhook committed: its new authors' identities and their people's figures (kept
+    out of the ingest's own transaction, so ingest speed stays what it was)."""
+    from agency.people import services
+
+    with db.tenant(db.session(), agency_id):
+        return services.link_authors(agency_id, workspace_id, [int(i) for i in interaction_ids])
+
+
+@job("default", timeout=120)
 def link_all_authors() -> int:
     """Periodic (hourly): queue the catch-up for every active workspace of every agency; returns how many."""
     from agency.accounts.models import Workspace

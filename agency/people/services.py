@@ -66,8 +66,9 @@ WITH seen AS (
     WHERE i.workspace_id = :ws
       AND i.author_external_id IS NOT NULL AND i.author_external_id <> '' AND NOT i.is_own
       AND i.author_name <> '[erased]'  -- erased by a DSGVO request (agency.privacy): no profile again
+      -- OFFSET 0: a lookup per item in the unique index, never a join the planner might pick on stale statistics
       AND NOT EXISTS (SELECT 1 FROM person_identities pi WHERE pi.workspace_id = :ws
-                      AND pi.platform = i.platform AND pi.author_external_id = i.author_external_id)
+                      AND pi.platform = i.platform AND pi.author_external_id = i.author_external_id OFFSET 0)
     ORDER BY i.platform, i.author_external_id, i.platform_created_at DESC, i.id DESC
 ), numbered AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('people', 'id')) AS person_id, s.* FROM seen s
@@ -99,8 +100,9 @@ _PAGE_SOURCE = ("unnest(CAST(:ids AS bigint[])) AS page(id) "
 #: The people behind a page's items.
 _TOUCHED_BY_PAGE = ("SELECT DISTINCT pi.person_id FROM unnest(CAST(:ids AS bigint[])) AS page(id) "
                     "CROSS JOIN LATERAL (SELECT * FROM interactions WHERE id = page.id OFFSET 0) i "
-                    "JOIN person_identities pi ON pi.workspace_id = i.workspace_id AND pi.platform = i.platform "
-                    "AND pi.author_external_id = i.author_external_id WHERE i.workspace_id = :ws")
+                    "CROSS JOIN LATERAL (SELECT person_id FROM person_identities WHERE workspace_id = i.workspace_id "
+                    "AND platform = i.platform AND author_external_id = i.author_external_id OFFSET 0) pi "
+                    "WHERE i.workspace_id = :ws")
 
 
 def link_authors(agency_id: int, workspace_id: int, interaction_ids: list[int] | None = None, *,
@@ -126,11 +128,14 @@ def link_authors(agency_id: int, workspace_id: int, interaction_ids: list[int] |
 
 _STATS_SQL = """
 WITH touched AS ({touched}), stats AS (
-    SELECT t.person_id, count(i.id) AS n, max(i.platform_created_at) AS last
+    SELECT t.person_id, coalesce(sum(c.n), 0) AS n, max(c.last) AS last
     FROM touched t
     LEFT JOIN person_identities pi ON pi.person_id = t.person_id
-    LEFT JOIN interactions i ON i.workspace_id = pi.workspace_id AND i.platform = pi.platform
-                            AND i.author_external_id = pi.author_external_id
+    -- per identity, through ix_interactions_author (never a join over the workspace's interactions)
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS n, max(i.platform_created_at) AS last FROM interactions i
+        WHERE i.workspace_id = pi.workspace_id AND i.author_external_id = pi.author_external_id
+          AND i.platform = pi.platform) c ON true
     GROUP BY t.person_id
 )
 UPDATE people p SET interaction_count = s.n, last_seen_at = s.last
@@ -157,9 +162,13 @@ def refresh_stats(workspace_id: int, *, interaction_ids: list[int] | None = None
 
 
 def on_interactions_received(channel, interaction_ids=(), **_kwargs) -> None:
-    """Signal handler: new items of a sync page or a webhook get their authors' identities (one statement)."""
+    """Signal handler: new items of a sync page or a webhook get their authors' identities in a job queued once
+    the page commits (linking inside the ingest's transaction cost it more than half its speed in
+    bench/ingest.py)."""
+    from agency.people.jobs import link_page_authors
+
     if interaction_ids:
-        link_authors(channel.agency_id, channel.workspace_id, list(interaction_ids))
+        link_page_authors.enqueue(channel.agency_id, channel.workspace_id, [int(i) for i in interaction_ids])
 
 
 def _identity_join():

@@ -41,14 +41,33 @@ def test_link_authors_makes_one_person_per_platform_author(world, said):
     assert [i.text for i in timeline] == ["andere Seite", "zwei", "eins"]  # both Facebook channels, newest first
 
 
-def test_ingest_links_new_authors_in_the_sync_transaction(world, platform, connect, fan_comment):
+def _run_link_jobs() -> int:
+    """Run the link jobs the syncs queued (as a worker of the default queue would)."""
+    from agency.people.jobs import link_page_authors
+    from agency.queue import get_queue
+
+    queue, ran = get_queue("default"), 0
+    for queued in queue.jobs:
+        if queued.func_name.endswith("link_page_authors"):
+            link_page_authors.run_inline(*queued.args)
+            queued.delete()
+            ran += 1
+    return ran
+
+
+def test_ingest_queues_linking_of_new_authors(world, platform, connect, fan_comment):
+    from agency.queue import get_queue
+
+    get_queue("default").empty()
     channel = connect("facebook_page")
+    assert _run_link_jobs() >= 1  # one job per stored page, queued after its commit
     authors = set(db.session.execute(select(Interaction.platform, Interaction.author_external_id).where(
         Interaction.channel_id == channel.id, Interaction.is_own.is_(False),
         Interaction.author_external_id.is_not(None))).all())
-    assert authors and authors <= set(_identities(world.ws_a))  # no page was shown: the sync made them
+    assert authors and authors <= set(_identities(world.ws_a))  # no page was shown: the sync's jobs made them
     first = fan_comment(channel, "Ich schreibe zum ersten Mal", author_id="fan-777", author_name="Eva Erst")
     second = fan_comment(channel, "Und noch einmal", author_id="fan-777", author_name="Eva Erst")
+    assert _run_link_jobs() == 2
     person = db.session.get(Person, _identities(world.ws_a)[("facebook_page", "fan-777")])
     assert person.display_name == "Eva Erst"
     assert person.interaction_count == 2 and person.last_seen_at == second.platform_created_at  # the list's figures
