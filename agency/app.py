@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 #: The one list of packages, lowest first (DESIGN.md §2). Each wires itself in its ``init_app``.
-PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "community", "moderation", "timetracking", "billing",
+PACKAGES = ("audit", "accounts", "channels", "inbox", "sla", "community", "moderation", "people",
+            "timetracking", "billing",
             "reports", "privacy", "dashboard", "portal", "api")
 
 # Endpoints a user who still has to set up required 2FA may reach.

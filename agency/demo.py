@@ -13,6 +13,7 @@ from agency.accounts.models import Agency, Role
 from agency.billing import demo as billing_demo
 from agency.community import demo as community_demo
 from agency.moderation import demo as moderation_demo
+from agency.people import demo as people_demo
 from agency.privacy import demo as privacy_demo
 from agency.reports import demo as reports_demo
 from agency.timetracking import demo as time_demo
@@ -121,6 +122,7 @@ def seed_demo() -> bool:
                              workspace_ids=assigned)
     community_demo.seed(owner, workspaces)
     moderation_demo.seed(owner, workspaces)
+    people_demo.seed(owner, workspaces)
     db.session.flush()
     time_demo.seed(agency, None, workspaces)
     billing_demo.seed(agency, workspaces)

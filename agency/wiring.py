@@ -45,6 +45,8 @@ PROVIDERS: dict[str, str] = {
     "erasure_filter": "erasure_filter(workspace_id) -> None when nobody of the workspace was erased (DSGVO), else "
                       "is_erased(channel_id, platform, external_id, author_external_id, author_name) -> bool; ingest "
                       "asks once per sync and skips the items of erased people",
+    "author_labels": "author_labels(workspace_id, [(platform, author_external_id)]) -> {(platform, author id): "
+                     "set of the person's labels, lower case} (read by the inbox's rules: \"author has label\")",
 }
 
 

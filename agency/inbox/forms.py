@@ -83,6 +83,8 @@ class RuleForm(Form):
     is_spam = BooleanField(_l("is spam"))
     has_link = BooleanField(_l("contains a link"))
     banned_word = BooleanField(_l("contains a word of the tone guide to avoid"))
+    author_label = StringField(_l("Author has label"), validators=[Optional(), Length(max=40)],
+                               description=_l("a label of the person, e.g. VIP, press, troll"))
     tag = StringField(_l("Then add tag"), validators=[Optional(), Length(max=40)])
     assignee_id = SelectField(_l("Then assign to"), validators=[Optional()])
     priority = SelectField(_l("Then set priority"), choices=[("", "—"), *PRIORITY_LABELS.items()],

@@ -215,7 +215,7 @@ def delete_view(actor: User, view: SavedView) -> None:
 # --- rules ------------------------------------------------------------------------------
 
 RULE_CONDITIONS = ("channel_id", "kind", "text_contains", "sentiment", "rating_max", "rating_min", "language",
-                   "is_question", "is_spam", "has_link", "banned_word")
+                   "is_question", "is_spam", "has_link", "banned_word", "author_label")
 #: Conditions that are either set (True) or absent.
 RULE_FLAGS = ("is_spam", "has_link", "banned_word")
 RULE_ACTIONS = ("tag", "assignee_id", "priority", "moderate", "mode")
@@ -268,6 +268,11 @@ def save_rule(actor: User, workspace, *, name: str, conditions: dict[str, Any], 
         actions["tag"] = normalise_tags([actions["tag"]])[0]
     if "priority" in actions and actions["priority"] not in set(Priority):
         raise ValidationError(_("Unknown priority."), "priority")
+    if "author_label" in conditions:
+        label = " ".join(str(conditions["author_label"]).split())
+        if not label or len(label) > 40:
+            raise ValidationError(_("A label has at most 40 characters."), "author_label")
+        conditions["author_label"] = label.casefold()
     if rule is None:
         position = len(rules_of_workspace(workspace.id))
         rule = InboxRule(agency_id=workspace.agency_id, workspace_id=workspace.id, position=position)
@@ -293,10 +298,14 @@ def rules_of_workspace(workspace_id: int, *, active_only: bool = False) -> list[
 
 
 def rule_matches(conditions: dict[str, Any], interaction: Interaction,
-                 banned: Callable[[str], bool] | None = None) -> bool:
+                 banned: Callable[[str], bool] | None = None,
+                 author_labels: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether ``interaction`` meets every condition; ``banned`` tells whether a text contains a word of the
-    workspace's tone guide to avoid (None: the workspace has none, so ``banned_word`` never matches)."""
+    workspace's tone guide to avoid (None: the workspace has none, so ``banned_word`` never matches);
+    ``author_labels`` are its author's labels (lower case)."""
     c = conditions
+    if "author_label" in c and str(c["author_label"]).casefold() not in author_labels:
+        return False
     if c.get("is_spam") and not interaction.is_spam:
         return False
     if c.get("has_link") and not URL_RE.search(interaction.text or ""):
@@ -343,14 +352,20 @@ def apply_rules(workspace_id: int, interaction_ids: list[int], *, history_before
     moderation: dict[int, list[int]] = {}  # rule id -> interaction ids to moderate on the platform
     rows = db.session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))
                               .order_by(Interaction.id)).all()
+    labels: dict[tuple[str, str], set[str]] = {}
+    lookup = wiring.provided("author_labels")
+    if lookup is not None and any("author_label" in rule.conditions for rule in rules):
+        # The authors' labels (kept by a package above), read once for the page.
+        labels = lookup(workspace_id, [(i.platform, i.author_external_id) for i in rows if i.author_external_id])
     for interaction in rows:
         # Never our own replies, nor history stored as closed; spam (stored as such) may still be moderated.
         if interaction.is_own or interaction.status not in (Status.NEW, Status.SPAM):
             continue
         recent = history_before is None or interaction.platform_created_at >= history_before
         fresh = interaction.status == Status.NEW  # tag, priority and assignee only for the open inbox
+        author = labels.get((interaction.platform, interaction.author_external_id or ""), frozenset())
         for rule in rules:
-            if not rule_matches(rule.conditions, interaction, banned):
+            if not rule_matches(rule.conditions, interaction, banned, author):
                 continue
             actions = rule.actions
             if actions.get("moderate") in RULE_MODERATION and recent:

@@ -21,6 +21,7 @@ from agency.accounts.models import User, Workspace
 from agency.channels.connectors.base import PLACEHOLDER_AUTHOR_NAMES
 from agency.errors import ValidationError
 from agency.inbox.models import Interaction, Note, Reply
+from agency.people import services as people
 from agency.privacy.models import (
     ErasedIdentity,
     ErasureKind,
@@ -135,6 +136,7 @@ def collect(workspace: Workspace, person: Person) -> dict:
                              "sent_at": r.sent_at.isoformat() if r.sent_at else None} for r in replies],
         "internal_notes": [{"interaction_id": n.interaction_id, "text": n.text,
                             "created_at": n.created_at.isoformat()} for n in notes],
+        "profile": people.profile_of(workspace.id, person.platform, person.external_id),
     }
 
 
@@ -225,6 +227,8 @@ def erase(actor: User, workspace: Workspace, person: Person, *, received_on: dat
     strings = [s for s in strings if s and s != ERASED]
     erased_items = {(i.channel_id, i.external_id) for i in items}
     replies, notes = _anonymise(items, lambda _item: stand_in)
+    # The profile (name, labels, note, identities) goes before the sweep rewrites its platform ids.
+    people.forget_author(workspace.id, person.platform, person.external_id)
     swept, quoting = _sweep(workspace, strings)
     db.session.expire_all()  # the sweep wrote past the ORM: loaded rows must be read again
     blocked = _block(workspace, person, erased_items | quoting)

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"sla"},
     {"community"},
     {"moderation"},
+    {"people"},
     {"timetracking"},
     {"billing"},
     {"reports"},

@@ -23,9 +23,11 @@ LIMITS = {
     # Moderation adds a fixed four to the lists (the newest id for the live bar; the rows' moderation states, their
     # authors and bans, for all rows at once) and five to the thread (its approval and moderation states).
     # Auto-moderation adds one to each: the open rule suggestions of the rows (all at once) or of the thread.
+    # People add one to the thread: the person card (the person, labels and earlier items across channels, one
+    # query; only an author's first view also makes their identity).
     "all inboxes": 20,
     "workspace inbox": 23,
-    "thread": 32,
+    "thread": 33,
     "sla board": 14,
 }
 

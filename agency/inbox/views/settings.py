@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from agency import wiring
 from agency.accounts.forms import EmptyForm
 from agency.accounts.tenancy import get_scoped_or_404, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, permission_required
@@ -30,6 +31,7 @@ def _form(ws, form: RuleForm | None = None) -> RuleForm:
 def rules(workspace: str):
     ws = workspace_or_404(workspace)
     form = _form(ws)
+    labels_known = wiring.provided("author_labels") is not None  # a package above keeps people's labels
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -40,7 +42,8 @@ def rules(workspace: str):
                                 "text_contains": (form.text_contains.data or "").strip(),
                                 "sentiment": form.sentiment.data, "rating_max": form.rating_max.data,
                                 "is_spam": form.is_spam.data, "has_link": form.has_link.data,
-                                "banned_word": form.banned_word.data},
+                                "banned_word": form.banned_word.data,
+                                "author_label": (form.author_label.data or "").strip() if labels_known else ""},
                     actions={"tag": (form.tag.data or "").strip(), "assignee_id": form.assignee_id.data,
                              "priority": form.priority.data, "moderate": form.moderate.data,
                              "mode": form.mode.data if form.moderate.data else ""})
@@ -52,6 +55,7 @@ def rules(workspace: str):
     return render_template("inbox/rules.html", workspace=ws, form=form, rules=services.rules_of_workspace(ws.id),
                            empty_form=EmptyForm(), kind_labels=KIND_LABELS, priority_labels=PRIORITY_LABELS,
                            moderate_labels=MODERATE_LABELS, mode_labels=MODE_LABELS,
+                           labels_known=labels_known,
                            channels={c.id: c for c in channels_of_workspace(ws.id)},
                            staff={u.id: u for u in services.staff_of_workspace(ws.agency_id, ws.id)}), status
 
