@@ -21,8 +21,9 @@ from agency.demo import DEMO_USERS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port_run(length: int = 3) -> int:
-    """A port P with P..P+length-1 free (the demo uses port, port+1 for the sandbox, port+2 for mail)."""
+def _free_port_run(length: int = 4) -> int:
+    """A port P with P..P+length-1 free (the demo uses port, port+1 for the sandbox, port+2 for mail and port+3
+    for the Stripe double)."""
     for _attempt in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
