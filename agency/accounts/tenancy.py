@@ -75,3 +75,16 @@ def workspace_or_404(slug: str) -> Workspace:
         abort(404)
     g.workspace = ws
     return ws
+
+
+def in_workspace_or_404(model: type[T], slug: str, object_id: Any) -> tuple[Workspace, T]:
+    """The workspace of ``/w/<workspace>/…`` and the object of it with this id, or 404.
+
+    The one lookup for every route that names a workspace and an object: an object of another workspace,
+    even a visible one, answers 404 like one of another agency.
+    """
+    ws = workspace_or_404(slug)
+    obj = get_scoped_or_404(model, object_id)
+    if getattr(obj, "workspace_id", None) != ws.id:
+        abort(404)
+    return ws, obj

@@ -12,7 +12,7 @@ from agency import db
 from agency.accounts.forms import EmptyForm
 from agency.accounts.models import User
 from agency.accounts.permissions import can
-from agency.accounts.tenancy import get_scoped_or_404, workspace_or_404
+from agency.accounts.tenancy import get_scoped_or_404, in_workspace_or_404, workspace_or_404
 from agency.accounts.views.helpers import client_ip, permission_required
 from agency.channels.models import Channel
 from agency.errors import ValidationError
@@ -23,11 +23,7 @@ from agency.moderation.views import bp
 
 
 def _run(workspace: str, run_id: int) -> tuple:
-    ws = workspace_or_404(workspace)
-    run = get_scoped_or_404(RuleRun, run_id)
-    if run.workspace_id != ws.id:
-        abort(404)
-    return ws, run
+    return in_workspace_or_404(RuleRun, workspace, run_id)
 
 
 def _back(ws, run: RuleRun) -> str:

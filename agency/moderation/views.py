@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from agency import db
 from agency.accounts.forms import EmptyForm
-from agency.accounts.tenancy import get_scoped_or_404, workspace_or_404
+from agency.accounts.tenancy import get_scoped_or_404, in_workspace_or_404, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, client_ip, permission_required
 from agency.channels.models import Channel
 from agency.errors import ValidationError
@@ -24,11 +24,7 @@ BULK_MAX = 500
 
 
 def _interaction(workspace: str, interaction_id: int) -> tuple:
-    ws = workspace_or_404(workspace)
-    interaction = get_scoped_or_404(Interaction, interaction_id)
-    if interaction.workspace_id != ws.id:
-        abort(404)
-    return ws, interaction
+    return in_workspace_or_404(Interaction, workspace, interaction_id)
 
 
 def _thread_url(ws, interaction) -> str:

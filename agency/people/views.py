@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.accounts.forms import EmptyForm
-from agency.accounts.tenancy import get_scoped_or_404, workspace_or_404
+from agency.accounts.tenancy import get_scoped_or_404, in_workspace_or_404, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, client_ip, permission_required
 from agency.channels.queries import channels_of_workspace
 from agency.errors import ValidationError
@@ -22,11 +22,7 @@ bp = Blueprint("people", __name__)
 
 
 def _person(workspace: str, person_id: int) -> tuple:
-    ws = workspace_or_404(workspace)
-    person = get_scoped_or_404(Person, person_id)
-    if person.workspace_id != ws.id:
-        abort(404)
-    return ws, person
+    return in_workspace_or_404(Person, workspace, person_id)
 
 
 def _profile_url(ws, person) -> str:

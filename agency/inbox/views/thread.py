@@ -13,7 +13,7 @@ from flask_login import current_user
 from agency import db
 from agency.accounts.forms import EmptyForm
 from agency.accounts.models import User, Workspace
-from agency.accounts.tenancy import get_scoped_or_404, visible_workspace_ids, workspace_or_404
+from agency.accounts.tenancy import get_scoped_or_404, in_workspace_or_404, visible_workspace_ids, workspace_or_404
 from agency.accounts.views.helpers import apply_validation_error, permission_required
 from agency.channels.models import Channel
 from agency.errors import ValidationError
@@ -37,11 +37,7 @@ from agency.inbox.views import ListContext, bp
 
 
 def _interaction(workspace: str, interaction_id: int) -> tuple:
-    ws = workspace_or_404(workspace)
-    interaction = get_scoped_or_404(Interaction, interaction_id)
-    if interaction.workspace_id != ws.id:
-        abort(404)
-    return ws, interaction
+    return in_workspace_or_404(Interaction, workspace, interaction_id)
 
 
 def _context(ws) -> ListContext:
