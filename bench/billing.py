@@ -118,6 +118,8 @@ def reusable(url: str, entries: int, staff: int, workspaces: int, month: date) -
                     "WHERE agency_id = %s AND invoice_id IS NOT NULL", (agency,))
         cur.execute("DELETE FROM billing_invoices WHERE agency_id = %s", (agency,))
         cur.execute("DELETE FROM billing_stripe_events")
+        # The Stripe double starts empty on every run: customers it made last time are unknown to it.
+        cur.execute("UPDATE billing_workspace_settings SET stripe_customer_id = NULL WHERE agency_id = %s", (agency,))
         cur.execute("UPDATE billing_agency_details SET last_number = 0 WHERE agency_id = %s", (agency,))
         conn.commit()
     with psycopg.connect(raw, autocommit=True) as conn:
@@ -304,6 +306,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--fresh", action="store_true", help="seed a new database even when one fits")
+    parser.add_argument("--profile", action="store_true", help="print each part's cProfile top functions")
     args = parser.parse_args()
     from sqlalchemy.engine import make_url
 
@@ -327,9 +330,23 @@ def main() -> None:
         print(f"seeded {args.entries:,} approved entries of {month:%Y-%m}, {args.staff} staff, {args.workspaces} "
               f"workspaces in {time.perf_counter() - started:.0f} s")
     print(f"load average {load()}")
-    bench_drafting(app, ids, month)
-    invoice_id = bench_pdf(app, ids, args.repeat)
-    bench_webhooks(url, ids, invoice_id, args.events)
+    profiled(args.profile, bench_drafting, app, ids, month)
+    invoice_id = profiled(args.profile, bench_pdf, app, ids, args.repeat)
+    profiled(args.profile, bench_webhooks, url, ids, invoice_id, args.events)
+
+
+def profiled(on: bool, fn, *args):
+    """``fn(*args)``, under cProfile when ``on`` (the top functions by cumulative and own time printed after it)."""
+    if not on:
+        return fn(*args)
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(fn, *args)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profile).sort_stats("tottime").print_stats(20)
+    return result
 
 
 if __name__ == "__main__":
