@@ -18,7 +18,7 @@ from agency.billing.einvoice import invoice_xml, percent
 from agency.billing.models import Invoice, InvoiceKind
 
 FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
-NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
       "pdfaid": "http://www.aiim.org/pdfa/ns/id/", "dc": "http://purl.org/dc/elements/1.1/",
       "pdf": "http://ns.adobe.com/pdf/1.3/", "xmp": "http://ns.adobe.com/xap/1.0/",
       "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/", "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
@@ -30,12 +30,13 @@ FACTURX = {"DocumentType": ("INVOICE", "The type of the hybrid document in capit
            "ConformanceLevel": ("EN 16931", "The conformance level of the embedded XML document")}
 
 
-def xmp_rdf(*, title: str, author: str, producer: str, creator_tool: str, created: str) -> bytes:
+def xmp_rdf(*, title: str, author: str, producer: str, creator_tool: str, created: str, part: int = 3,
+            conformance: str = "B") -> bytes:
     """The invoice's one ``rdf:RDF``: PDF/A-3b identification, dc/pdf/xmp properties (equal to the document
     information dictionary, as PDF/A asks), the Factur-X extension schema and the Factur-X properties.
 
     WeasyPrint writes its own ``rdf:RDF`` and appends extra XMP as a second one, which PDF/A validators
-    reject; this replaces its block instead (see ``_FacturXMetadata``).
+    reject; this replaces its block instead (``_facturx_metadata``).
     """
     from lxml.etree import Element, SubElement, tostring
 
@@ -58,8 +59,8 @@ def xmp_rdf(*, title: str, author: str, producer: str, creator_tool: str, create
              {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"})
 
     pdfaid = description("pdfaid")
-    text(pdfaid, "pdfaid:part", "3")
-    text(pdfaid, "pdfaid:conformance", "B")
+    text(pdfaid, "pdfaid:part", str(part))
+    text(pdfaid, "pdfaid:conformance", conformance)
     dc = description("dc")
     alt(dc, "dc:title", title)
     if author:
@@ -96,7 +97,8 @@ def _facturx_metadata(metadata):
     class FacturXMetadata(DocumentMetadata):
         def generate_rdf_metadata(self, variant, version, conformance):
             return xmp_rdf(title=self.title or "", author=", ".join(self.authors), producer=f"WeasyPrint {__version__}",
-                           creator_tool=self.generator or "", created=self.created or "")
+                           creator_tool=self.generator or "", created=self.created or "", part=version or 3,
+                           conformance=conformance or "B")
 
     replaced = FacturXMetadata()
     replaced.__dict__.update(metadata.__dict__)
