@@ -8,7 +8,7 @@ forward transition is stored. Unknown events are acknowledged and ignored.
 Kept cheap because Stripe sends bursts (a month's invoices finalised at once): the signature is checked on
 the raw body and the JSON read as plain data (the SDK's object tree of an event that carries a whole
 invoice costs more than the rest of the request); the dedupe insert and the invoice's row take one round
-trip each; the fresh invoice is read as plain JSON too; an invoice that is paid or void already (no event
+trip together; the fresh invoice is read as plain JSON too; an invoice that is paid or void already (no event
 can move it) is not fetched again.
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import quote_plus
 
 import stripe
 from flask import Blueprint, abort, current_app, request
-from sqlalchemy import select
+from sqlalchemy import and_, false, literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 
 from agency import audit, db
@@ -73,13 +73,16 @@ def handle_event(event_id: str, event_type: str, object_id: str | None) -> dict:
     """Apply one verified event at most once; returns what happened (for the response and tests)."""
     if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
         abort(400)
+    wanted = event_type in INVOICE_EVENTS and bool(object_id)
+    # One round trip: the dedupe insert (a CTE) and the whole invoice row, which the tenant block below then
+    # finds in the session. PostgreSQL runs the insert whatever the select reads.
+    seen = (insert(StripeEvent).values(id=event_id, type=str(event_type)[:100]).on_conflict_do_nothing()
+            .returning(StripeEvent.id).cte("seen"))
+    one = select(literal(1).label("one")).subquery("one")
+    lookup = select(select(seen.c.id).scalar_subquery().label("inserted"), Invoice).select_from(one).outerjoin(
+        Invoice, and_(Invoice.stripe_invoice_id == object_id, true() if wanted else false()))
     with db.system_scope("stripe webhook: dedupe the event and find its invoice's agency"):
-        inserted = db.session.execute(insert(StripeEvent).values(id=event_id, type=str(event_type)[:100])
-                                      .on_conflict_do_nothing().returning(StripeEvent.id)).first()
-        invoice = None
-        if inserted is not None and event_type in INVOICE_EVENTS and object_id:
-            # The whole row, not only its ids: the tenant block below finds it in the session (no second read).
-            invoice = db.session.scalars(select(Invoice).where(Invoice.stripe_invoice_id == object_id)).first()
+        inserted, invoice = db.session.execute(lookup).one()
     if inserted is None:
         db.session.commit()
         return {"status": "duplicate"}
