@@ -10,9 +10,9 @@ Prints:
 3. "generate all" for 200 workspaces (500 interactions each) with two ``agency worker reports --burst``
    processes: the wall time until every report is a draft.
 
-Run: ``.venv/bin/python bench/reports.py [--interactions N] [--workspaces N] [--repeat N] [--metrics-only]``
-(``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres; ``BENCH_REDIS_URL``,
-default redis://127.0.0.1:6379/14).
+Run: ``.venv/bin/python bench/reports.py [--interactions N] [--workspaces N] [--repeat N] [--metrics-only]
+[--no-generate-all]`` (``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres;
+``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/14).
 """
 
 from __future__ import annotations
@@ -274,6 +274,7 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--metrics-only", action="store_true", help="measure the figures only (no PDF, no workers)")
+    parser.add_argument("--no-generate-all", action="store_true", help="figures and PDF only (no workers)")
     args = parser.parse_args()
     url = fresh_database(SERVER, "agency_bench_reports")
     from agency.cli import upgrade_database
@@ -283,7 +284,7 @@ def main() -> None:
     ids = seed(url, args.interactions, args.workspaces)
     print(f"seeded in {time.perf_counter() - started:.1f} s; load: {os.getloadavg()}")
     bench_single(url, ids, args.repeat, metrics_only=args.metrics_only)
-    if not args.metrics_only:
+    if not (args.metrics_only or args.no_generate_all):
         bench_generate_all(url, ids)
     print(f"load at the end: {os.getloadavg()}")
 

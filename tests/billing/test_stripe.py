@@ -223,6 +223,44 @@ def test_a_declined_card_leaves_the_invoice_open_with_its_link(billing_world, do
     assert any(e["type"] == "invoice.payment_failed" for e in double.events)
 
 
+def _post_event(client, double, event_id, event_type, stripe_id, **invoice_fields):
+    payload = json.dumps({"id": event_id, "object": "event", "type": event_type,
+                          "data": {"object": {"id": stripe_id, "object": "invoice", **invoice_fields}}}).encode()
+    return client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": double.sign(payload)})
+
+
+def test_webhook_reads_the_fresh_invoice_not_the_payload_and_skips_a_settled_one(billing_world, double, client):
+    invoice = _sent(billing_world, double)
+    double.take_outbox()
+    # The payload claims "paid"; Stripe says "open": the stored status follows Stripe.
+    response = _post_event(client, double, "evt_claims_paid", "invoice.paid", invoice.stripe_invoice_id,
+                           status="paid")
+    assert response.status_code == 200 and response.get_json()["stripe_status"] == "open"
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).stripe_status == "open"
+    double._pay(double.invoices[invoice.stripe_invoice_id])
+    double.take_outbox()
+    assert _post_event(client, double, "evt_paid", "invoice.paid", invoice.stripe_invoice_id).get_json() == {
+        "status": "applied", "stripe_status": "paid"}
+    fetches = double.count("GET", r"/v1/invoices/in_\w+")
+    # Paid is the end of the line: a later event is acknowledged without asking Stripe again.
+    late = _post_event(client, double, "evt_late", "invoice.payment_failed", invoice.stripe_invoice_id)
+    assert late.get_json() == {"status": "unchanged", "stripe_status": "paid"}
+    assert double.count("GET", r"/v1/invoices/in_\w+") == fetches
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).stripe_status == "paid"
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b"\xff\xfe{}", b'{"id": "evt_x", "type": ["invoice.paid"]}',
+                                     b'{"id": 5, "type": "invoice.paid"}', b'{"id": "evt_y", "data": "x"}',
+                                     b'{"id": "evt_z", "type": "invoice.paid", "data": {"object": {"id": 7}}}'])
+def test_webhook_odd_but_signed_bodies_answer_4xx_or_are_ignored(billing_world, double, client, payload):
+    response = client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": double.sign(payload)})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.get_json()["status"] == "ignored"
+
+
 def _next_month_invoice(w):
     approved(w, 30, day=date(2026, 11, 4))
     invoice = finalising.finalise(w.am_a, drafting.draft_month(w.am_a, w.ws_a, date(2026, 11, 1)),
