@@ -8,6 +8,8 @@
    WeasyPrint rendering a one-line HTML page.
 3. Stripe webhook handling (signature check, dedupe, re-fetching the invoice from the local Stripe double over
    HTTP, forward-only update) — target >= 200 events/s. Baseline: GET /healthz through the same test client.
+   Measured one at a time, then from several senders at once (Stripe delivers concurrently; production serves
+   2 workers x 4 threads).
 
 Run: ``.venv/bin/python bench/billing.py [--entries N] [--workspaces N]``
 (``BENCH_DATABASE_SERVER``, default postgresql://postgres@127.0.0.1:5432/postgres; ``BENCH_REDIS_URL``,
@@ -253,7 +255,7 @@ def bench_pdf(app, ids: dict, repeat: int) -> int:
         return invoice.id
 
 
-def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int) -> None:
+def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int, threads: int = 4) -> None:
     from agency import db
     from agency.billing import stripe_gateway
     from agency.billing.models import Invoice, SendState
@@ -295,12 +297,56 @@ def bench_webhooks(url: str, ids: dict, invoice_id: int, events: int) -> None:
         codes += [client.post("/webhooks/stripe", data=p, headers={"Stripe-Signature": double.sign(p)}).status_code
                   for p in chunk]
         seconds += time.perf_counter() - started
-    server.shutdown()
     assert set(codes) == {200}, set(codes)
     rate = len(payloads) / seconds
-    print(f"webhooks: {len(payloads)} events ({events // 10} redelivered) at {rate:.0f} events/s "
+    print(f"webhooks, one at a time: {len(payloads)} events ({events // 10} redelivered) at {rate:.0f} events/s "
           f"(target >= 200/s); /healthz baseline {len(payloads) / baseline:.0f} requests/s; "
           f"ratio {seconds / baseline:.1f}x; load average {load()}")
+    if threads > 1:
+        concurrent_rate, concurrent_baseline = _concurrently(app, double, events, threads, event_types, stripe_id)
+        print(f"webhooks, {threads} senders at once (as Stripe delivers, to 2 workers x 4 threads in production): "
+              f"{concurrent_rate:.0f} events/s (target >= 200/s); /healthz the same way {concurrent_baseline:.0f} "
+              f"requests/s; ratio {concurrent_baseline / concurrent_rate:.1f}x; load average {load()}")
+    server.shutdown()
+
+
+def _concurrently(app, double, events: int, threads: int, event_types: list[str], stripe_id: str):
+    """Events (new ids, a tenth redelivered) and /healthz from ``threads`` threads at once, each with its own
+    client; returns (events/s, requests/s)."""
+    import threading
+
+    payloads = [json.dumps({"id": f"evt_bench_c{n}", "object": "event", "type": event_types[n % 3],
+                            "data": {"object": {"id": stripe_id, "object": "invoice"}}}).encode()
+                for n in range(events)]
+    payloads += payloads[: events // 10]
+    failures: list[int] = []
+
+    def run(work) -> float:
+        slices = [payloads[i::threads] for i in range(threads)]
+        ready = threading.Barrier(threads + 1)
+
+        def sender(part):
+            client = app.test_client()
+            ready.wait()
+            for payload in part:
+                code = work(client, payload)
+                if code != 200:
+                    failures.append(code)
+
+        workers = [threading.Thread(target=sender, args=(part,)) for part in slices]
+        for worker in workers:
+            worker.start()
+        ready.wait()
+        started = time.perf_counter()
+        for worker in workers:
+            worker.join()
+        return time.perf_counter() - started
+
+    baseline = run(lambda client, _p: client.get("/healthz").status_code)
+    seconds = run(lambda client, p: client.post("/webhooks/stripe", data=p,
+                                                headers={"Stripe-Signature": double.sign(p)}).status_code)
+    assert not failures, sorted(set(failures))
+    return len(payloads) / seconds, len(payloads) / baseline
 
 
 def main() -> None:
@@ -310,6 +356,7 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--webhook-threads", type=int, default=4, help="senders at once in the second webhook run")
     parser.add_argument("--fresh", action="store_true", help="seed a new database even when one fits")
     parser.add_argument("--profile", action="store_true", help="print each part's cProfile top functions")
     args = parser.parse_args()
@@ -337,7 +384,7 @@ def main() -> None:
     print(f"load average {load()}")
     profiled(args.profile, bench_drafting, app, ids, month)
     invoice_id = profiled(args.profile, bench_pdf, app, ids, args.repeat)
-    profiled(args.profile, bench_webhooks, url, ids, invoice_id, args.events)
+    profiled(args.profile, bench_webhooks, url, ids, invoice_id, args.events, args.webhook_threads)
 
 
 def profiled(on: bool, fn, *args):
