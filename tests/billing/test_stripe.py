@@ -328,3 +328,26 @@ def test_the_double_checks_tax_ids_like_stripe(double, app):
     with pytest.raises(stripe.InvalidRequestError) as missing:
         sdk.v1.customers.tax_ids.delete(customer.id, created.id)
     assert missing.value.code == "resource_missing" and missing.value.http_status == 404
+
+
+def test_a_send_whose_job_was_lost_says_so_and_a_retry_bills_once(billing_world, double):
+    """A worker stopped while sending: the sweep finds the invoice "sending" with no job and marks it failed with
+    the retry; one still queued is left alone."""
+    from agency.billing import jobs
+
+    lost = final_invoice(billing_world)  # "sending", but its job never ran
+    assert jobs.sweep_lost_sends.run_inline() == 1
+    stored = db.session.get(Invoice, lost.id)
+    assert stored.send_state == SendState.FAILED and stored.send_error
+    assert jobs.sweep_lost_sends.run_inline() == 0  # nothing is marked twice
+
+    stored = db.session.get(Invoice, lost.id)
+    stripe_gateway.start_sending(billing_world.am_a, stored)
+    jobs.queue_send(stored.agency_id, stored.id)
+    db.session.commit()
+    assert stored.id in jobs.invoices_with_live_send_jobs()
+    assert jobs.sweep_lost_sends.run_inline() == 0  # its job waits in the queue
+    assert db.session.get(Invoice, lost.id).send_state == SendState.SENDING
+    sent = stripe_gateway.send(stored.id, stored.agency_id)
+    assert sent.send_state == SendState.SENT
+    the_only_stripe_invoice(double, sent)
