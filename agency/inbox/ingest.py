@@ -119,6 +119,7 @@ def _platform_fields(channel: Channel, item: PlatformItem, observed_at: datetime
         "author_name": clean_text(item.author_name, _MAX_NAME).strip() or "—",
         "author_external_id": clean_optional(item.author_external_id, _MAX_ID),
         "author_avatar_url": _web_address(item.author_avatar_url),
+        "media": _media(item),
         "text": clean_text(item.text, _MAX_TEXT), "rating": item.rating if item.rating in (1, 2, 3, 4, 5) else None,
         "permalink": clean_optional(item.permalink, _MAX_URL),
         # A removal's time is its version; the edit time stays the last edit's.
@@ -133,6 +134,19 @@ def _web_address(value: Any) -> str | None:
     """An http(s) address, cleaned, or None (an avatar is shown as an image: no other schemes)."""
     address = clean_optional(value, _MAX_URL)
     return address if address and address.lower().startswith(("https://", "http://")) else None
+
+
+#: Pictures kept per item: a thread shows them as thumbnails, and a platform may attach dozens.
+MAX_MEDIA = 4
+
+
+def _media(item: PlatformItem) -> dict[str, Any] | None:
+    """The item's pictures and its post's picture as http(s) addresses (others dropped), or None when none."""
+    images = [a for a in (_web_address(u) for u in (item.media_urls or ())[:MAX_MEDIA * 2]) if a][:MAX_MEDIA]
+    context = _web_address(item.context_image_url)
+    if not images and not context:
+        return None
+    return {"images": images, **({"context_image": context} if context else {})}
 
 
 def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -368,10 +382,12 @@ def _spread_author_names(channel: Channel, page: dict[str, list[dict[str, Any]]]
 _COLUMNS = (
     "agency_id", "workspace_id", "channel_id", "platform", "external_id", "kind", "parent_external_id",
     "thread_external_id", "context_text", "context_url", "author_name", "author_external_id", "author_avatar_url",
-    "text", "rating", "permalink", "platform_created_at", "platform_updated_at", "is_deleted", "is_own", "extra",
+    "media", "text", "rating", "permalink", "platform_created_at", "platform_updated_at", "is_deleted", "is_own",
+    "extra",
     "status", "language", "sentiment_score", "sentiment_label", "is_question", "is_spam", "is_opportunity",
     "awaiting_since", "platform_version", "removed_version",
 )
+_JSON_COLUMNS = ("extra", "media")
 # A copy (not a removal) at least as new as the copy the stored text came from.
 _NEWER = "(NOT excluded.is_deleted AND excluded.platform_version >= interactions.platform_version)"
 # Deleted while the newest removal is newer than the newest copy (with the values after this upsert).
@@ -401,6 +417,8 @@ _UPSERT_SQL = (
     "parent_external_id = coalesce(interactions.parent_external_id, excluded.parent_external_id), "
     f"author_name = CASE WHEN {_REAL_NAME} THEN excluded.author_name ELSE interactions.author_name END, "
     "author_avatar_url = coalesce(excluded.author_avatar_url, interactions.author_avatar_url), "
+    # The platforms sign their image addresses for a while: a newer copy brings fresh ones.
+    f"media = CASE WHEN {_NEWER} AND excluded.media IS NOT NULL THEN excluded.media ELSE interactions.media END, "
     "platform_version = greatest(interactions.platform_version, excluded.platform_version), "
     "removed_version = greatest(interactions.removed_version, excluded.removed_version), "
     f"is_deleted = {_DELETED} "
@@ -420,6 +438,7 @@ _UPSERT_SQL = (
     f"OR ({_REAL_NAME} AND interactions.author_name IS DISTINCT FROM excluded.author_name) "
     "OR (excluded.author_avatar_url IS NOT NULL "
     "AND interactions.author_avatar_url IS DISTINCT FROM excluded.author_avatar_url) "
+    f"OR ({_NEWER} AND excluded.media IS NOT NULL AND interactions.media IS DISTINCT FROM excluded.media) "
     "RETURNING id, (xmax = 0), removed_version IS NOT NULL"
 )
 
@@ -451,7 +470,8 @@ def _upsert(rows: list[dict[str, Any]]) -> list[tuple[int, bool, bool]]:
     Returns (id, inserted, ever removed) for rows inserted or changed.
     """
     cursor = db.session.connection().connection.driver_connection.cursor()
-    params = [tuple(Jsonb(row[c]) if c == "extra" else row[c] for c in _COLUMNS) for row in rows]
+    params = [tuple(Jsonb(row[c]) if c in _JSON_COLUMNS and row[c] is not None else row[c] for c in _COLUMNS)
+              for row in rows]
     try:
         cursor.executemany(_UPSERT_SQL, params, returning=True)
         returned: list[tuple[int, bool, bool]] = []

@@ -1,4 +1,5 @@
-"""Images of the platforms (authors' avatars), fetched by our server and served from our origin.
+"""Images of the platforms (authors' avatars, pictures of items and of their posts), fetched by our server and
+served from our origin.
 
 The browser never loads a platform's CDN: the page's CSP stays ``img-src 'self' data:``, no fan's
 browser-side tracking pixel reaches the agency's staff, and a dead CDN link shows a placeholder instead
@@ -39,6 +40,49 @@ PLATFORM_IMAGE_DOMAINS = ("fbcdn.net", "fbsbx.com", "cdninstagram.com", "ggpht.c
                           "ytimg.com", "gstatic.com")
 _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"),
                (b"GIF89a", "image/gif"))
+
+
+def _placeholder_png() -> bytes:
+    """A light grey 4×3 picture (shown scaled) where a platform's picture cannot be served."""
+    import struct
+    import zlib
+
+    rows = b"".join(b"\x00" + b"\xe5\xe8\xec" * 4 for _ in range(3))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 3, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PLACEHOLDER_PNG = _placeholder_png()
+
+
+def picture_url(media: dict | None, which: str) -> str | None:
+    """The stored address of an item's picture ``"1"``…``"4"`` or of its post's (``"post"``); None if none."""
+    if not isinstance(media, dict):
+        return None
+    if which == "post":
+        url = media.get("context_image")
+    elif which.isdigit() and len(which) == 1 and 1 <= int(which) <= 4:
+        images = media.get("images") or []
+        url = images[int(which) - 1] if int(which) <= len(images) else None
+    else:
+        return None
+    return url if isinstance(url, str) and url else None
+
+
+def forget(urls) -> int:
+    """Delete the cached copies of these addresses (a person's data erased); returns how many files went."""
+    removed = 0
+    for url in {u for u in urls if u}:
+        try:
+            _cache_path(url).unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 class MediaRefused(Exception):

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import text as sql
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency import db
@@ -116,6 +116,9 @@ class Interaction(db.WorkspaceMixin, db.Base):
     author_name: Mapped[str] = mapped_column(String(300))
     author_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     author_avatar_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    #: ``{"images": [url, ...], "context_image": url}``: pictures the item carries and the picture of the post it
+    #: was written on, on the platforms' image hosts (served through ``agency.inbox.media``); None: none
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     text: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)

@@ -20,6 +20,7 @@ from agency import audit, db
 from agency.accounts.models import User, Workspace
 from agency.channels.connectors.base import PLACEHOLDER_AUTHOR_NAMES
 from agency.errors import ValidationError
+from agency.inbox import media
 from agency.inbox.models import Interaction, Note, Reply
 from agency.people import services as people
 from agency.privacy.models import (
@@ -126,7 +127,8 @@ def collect(workspace: Workspace, person: Person) -> dict:
         "workspace": workspace.name,
         "exported_at": db.utcnow().isoformat(),
         "person": {"platform": person.platform, "platform_id": person.external_id, "names": list(person.names),
-                   "avatar_urls": sorted({i.author_avatar_url for i in items if i.author_avatar_url})},
+                   "avatar_urls": sorted({i.author_avatar_url for i in items if i.author_avatar_url}),
+                   "picture_urls": sorted({u for i in items for u in _pictures(i.media)})},
         "interactions": [{
             "id": i.id, "kind": i.kind, "platform": i.platform, "text": i.text, "rating": i.rating,
             "created_at": i.platform_created_at.isoformat(), "permalink": i.permalink, "labels": list(i.tags or []),
@@ -202,10 +204,17 @@ def _sweep(workspace: Workspace, strings: list[str]) -> tuple[int, set[tuple[int
     return changed, items
 
 
+def _pictures(stored: dict | None) -> list[str]:
+    if not isinstance(stored, dict):
+        return []
+    return [u for u in [*(stored.get("images") or []), stored.get("context_image")] if isinstance(u, str)]
+
+
 def _anonymise(items: list[Interaction], stand_in) -> tuple[int, int]:
     ids = [i.id for i in items]
     for item in items:
-        item.text, item.author_name, item.author_avatar_url = ERASED, ERASED, None
+        media.forget([item.author_avatar_url, *_pictures(item.media)])  # the cached copies of their pictures
+        item.text, item.author_name, item.author_avatar_url, item.media = ERASED, ERASED, None, None
         item.author_external_id = stand_in(item)
         item.permalink, item.extra = None, {}
     replies = db.session.execute(update(Reply).where(Reply.interaction_id.in_(ids or [-1])).values(text=ERASED))

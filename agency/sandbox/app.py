@@ -62,6 +62,7 @@ def create_sandbox_app(
         graph_moderation,
         graph_writes,
         oauth_pages,
+        photos,
         youtube,
     )
 
@@ -79,6 +80,7 @@ def create_sandbox_app(
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")
     app.register_blueprint(oauth_pages.bp)
     app.register_blueprint(avatars.bp)
+    app.register_blueprint(photos.bp)
 
     @app.errorhandler(404)
     def unknown_path(_error):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from typing import Any
 
 from agency.sandbox import content
 from agency.sandbox.common import container_entries, graph_time, state
+from agency.sandbox.photos import has_photo, photo_url
 from agency.sandbox.state import Account, Item
 from agency.sandbox.timeline import DAY
 
@@ -56,7 +57,8 @@ def fb_post(account: Account, day: int, now: float) -> dict[str, Any]:
     """A Page post."""
     return {"id": post_id(account, day), "message": content.caption(day), "created_time": graph_time(day * DAY),
             "updated_time": graph_time(container_updated(account, day, now)),
-            "permalink_url": f"https://www.facebook.com/{account.account_id}/posts/{day}"}
+            "permalink_url": f"https://www.facebook.com/{account.account_id}/posts/{day}",
+            "full_picture": photo_url(post_id(account, day))}
 
 
 def fb_comment(account: Account, item: Item) -> dict[str, Any]:
@@ -70,6 +72,10 @@ def fb_comment(account: Account, item: Item) -> dict[str, Any]:
                                             f"{item.container}?comment_id={item.id}"}
     if item.parent_id:
         row["parent"] = {"id": item.parent_id}
+    if not item.own and has_photo(item.id):
+        row["attachment"] = {"type": "photo", "media": {"image": {"height": 120, "width": 160,
+                                                                  "src": photo_url(f"c{item.id}")}},
+                             "url": f"https://www.facebook.com/photo.php?fbid={item.id}"}
     return row
 
 
@@ -93,8 +99,14 @@ def fb_message(account: Account, item: Item) -> dict[str, Any]:
     fan = {"id": item.extra.get("recipient_id") or item.author_id, "name": item.extra.get("recipient_name")
            or item.author_name}
     sender, receiver = (page, fan) if item.own else ({"id": item.author_id, "name": item.author_name}, page)
-    return {"id": item.id, "message": item.text, "from": sender, "to": {"data": [receiver]},
-            "created_time": graph_time(item.ts)}
+    row = {"id": item.id, "message": item.text, "from": sender, "to": {"data": [receiver]},
+           "created_time": graph_time(item.ts)}
+    if not item.own and has_photo(item.id):
+        url = photo_url(f"m{item.id}")
+        row["attachments"] = {"data": [{"id": f"att_{item.id}", "mime_type": "image/png", "name": "image.png",
+                                        "image_data": {"width": 160, "height": 120, "max_width": 160,
+                                                       "max_height": 120, "url": url, "preview_url": url}}]}
+    return row
 
 
 def fb_rating(account: Account, item: Item) -> dict[str, Any]:
@@ -109,7 +121,7 @@ def ig_mention(account: Account, item: Item) -> dict[str, Any]:
     """Media in which the account is tagged."""
     return {"id": item.id, "caption": item.text, "timestamp": graph_time(item.ts), "media_type": "IMAGE",
             "username": item.author_name.lower().replace(" ", "_"),
-            "permalink": f"https://www.instagram.com/p/{item.id}/"}
+            "permalink": f"https://www.instagram.com/p/{item.id}/", "media_url": photo_url(f"t{item.id}")}
 
 
 
@@ -119,4 +131,5 @@ def ig_media(account: Account, day: int, now: float) -> dict[str, Any]:
     count = len(container_entries(state(), account, day, now))
     return {"id": post_id(account, day), "caption": content.caption(day), "timestamp": graph_time(day * DAY),
             "media_type": "IMAGE", "comments_count": count,
-            "permalink": f"https://www.instagram.com/p/{post_id(account, day)}/"}
+            "permalink": f"https://www.instagram.com/p/{post_id(account, day)}/",
+            "media_url": photo_url(post_id(account, day))}

@@ -65,7 +65,7 @@ def test_export_holds_everything(app, world, fan):
     data = json.loads(files.read("data.json"))
     assert sorted(i["text"] for i in data["interactions"]) == sorted(TEXTS)
     assert data["person"] == {"platform": "facebook_page", "platform_id": HANDLE, "names": [NAME],
-                              "avatar_urls": ["https://example.com/erika.png"]}
+                              "avatar_urls": ["https://example.com/erika.png"], "picture_urls": []}
     assert [r["text"] for r in data["replies_to_them"]] == [f"Liebe {NAME}, das tut uns leid."]
     assert [n["text"] for n in data["internal_notes"]] == [f"{NAME} ist Stammkundin, Bestellung 81723"]
     assert ["Beschwerde"] in [i["labels"] for i in data["interactions"]]

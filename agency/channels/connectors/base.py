@@ -73,6 +73,10 @@ class PlatformItem:
     is_own: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     author_avatar_url: str | None = None
+    #: pictures the item carries (a photo in a comment, an image in a message), at most a few, as the platform
+    #: addresses them; and the picture of the post or media it was written on
+    media_urls: tuple[str, ...] = ()
+    context_image_url: str | None = None
 
 
 @dataclass(slots=True)

@@ -38,15 +38,44 @@ from agency.channels.connectors.base import (
 )
 from agency.channels.connectors.meta import GraphConnector, GraphNotFound
 
-POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
-COMMENT_FIELDS = "id,message,from,created_time,parent{id},permalink_url,is_hidden"
+# ``full_picture``: the post's picture (Page Post reference); a comment's ``attachment`` is its photo, sticker or
+# GIF (Comment reference, a StoryAttachment with ``media.image.src``); a message's ``attachments`` carry
+# ``image_data.url``/``preview_url`` (Message reference).
+POST_FIELDS = "id,message,created_time,updated_time,permalink_url,full_picture"
+COMMENT_FIELDS = "id,message,from,created_time,parent{id},permalink_url,is_hidden,attachment{type,media}"
 CONVERSATION_FIELDS = "id,updated_time,link,participants"
-MESSAGE_FIELDS = "id,message,from,to,created_time"
+MESSAGE_FIELDS = "id,message,from,to,created_time,attachments{mime_type,image_data}"
 RATING_FIELDS = "created_time,recommendation_type,review_text,reviewer{id,name},open_graph_story{id}"
 #: Comment text limit: 8000 characters (Graph API Comment reference, ``message``).
 COMMENT_MAX = 8000
 #: Messenger text limit: 2000 characters (Send API reference, ``message.text``).
 MESSENGER_MAX = 2000
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _attachment_pictures(attachment: Any) -> tuple[str, ...]:
+    """The picture of a comment's attachment (photo, sticker, GIF; a shared link's preview too)."""
+    if not isinstance(attachment, dict):
+        return ()
+    image = (attachment.get("media") or {}).get("image") if isinstance(attachment.get("media"), dict) else None
+    src = _text_or_none(image.get("src")) if isinstance(image, dict) else None
+    return (src,) if src else ()
+
+
+def _message_pictures(attachments: Any) -> tuple[str, ...]:
+    """The images of a Messenger message (their previews where given; files and audio are not pictures)."""
+    rows = attachments.get("data") if isinstance(attachments, dict) else None
+    found = []
+    for row in rows if isinstance(rows, list) else []:
+        data = row.get("image_data") if isinstance(row, dict) else None
+        if isinstance(data, dict):
+            url = _text_or_none(data.get("preview_url")) or _text_or_none(data.get("url"))
+            if url:
+                found.append(url)
+    return tuple(found)
 
 
 class FacebookPageConnector(GraphConnector):
@@ -145,6 +174,8 @@ class FacebookPageConnector(GraphConnector):
             permalink=row.get("permalink_url"),
             is_own=author.get("id") == self.account_id,
             extra={"is_hidden": True} if row.get("is_hidden") else {},
+            media_urls=_attachment_pictures(row.get("attachment")),
+            context_image_url=_text_or_none(post.get("full_picture")) if post else None,
         )
 
     # -- messenger -------------------------------------------------------------------------
@@ -210,6 +241,7 @@ class FacebookPageConnector(GraphConnector):
             context_url=conv.get("link") if conv else None,
             is_own=own,
             extra=extra,
+            media_urls=_message_pictures(row.get("attachments")),
         )
 
     # -- recommendations -------------------------------------------------------------------

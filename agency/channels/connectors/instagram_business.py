@@ -31,12 +31,21 @@ from agency.channels.connectors.base import (
 )
 from agency.channels.connectors.meta import GraphConnector, GraphNotFound
 
-MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count"
+# ``media_url`` (an image, or a video's file) and ``thumbnail_url`` (a video's picture): IG Media reference.
+MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count,media_type,media_url,thumbnail_url"
 REPLY_FIELDS = "id,text,timestamp,username,from,parent_id"
 COMMENT_FIELDS = f"id,text,timestamp,username,from,hidden,replies{{{REPLY_FIELDS}}}"
-TAG_FIELDS = "id,caption,timestamp,username,permalink"
+TAG_FIELDS = "id,caption,timestamp,username,permalink,media_type,media_url,thumbnail_url"
 #: Instagram caps comment text at 2,200 characters (the same limit as captions).
 COMMENT_MAX = 2200
+
+
+def picture_of(media: dict[str, Any] | None) -> str | None:
+    """An IG Media's picture: a video's thumbnail, else the image itself (an album's ``media_url`` is its first)."""
+    if not isinstance(media, dict):
+        return None
+    url = media.get("thumbnail_url") if media.get("media_type") == "VIDEO" else media.get("media_url")
+    return url if isinstance(url, str) and url else None
 
 
 class InstagramBusinessConnector(GraphConnector):
@@ -125,6 +134,7 @@ class InstagramBusinessConnector(GraphConnector):
             context_url=(media or {}).get("permalink"),
             is_own=author.get("id") == self.account_id,
             extra={"hidden": True} if row.get("hidden") else {},
+            context_image_url=picture_of(media),
         )
 
     def _mentions(self, ctx: PassContext, state: dict[str, Any] | None) -> Iterator[tuple[list, Any]]:
@@ -144,6 +154,7 @@ class InstagramBusinessConnector(GraphConnector):
             thread_external_id=str(row["id"]),
             context_url=row.get("permalink"),
             permalink=row.get("permalink"),
+            media_urls=tuple(filter(None, [picture_of(row)])),
         )
 
     def _top_level(self, target: ReplyTarget) -> str:

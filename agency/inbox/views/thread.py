@@ -265,6 +265,25 @@ def heartbeat(workspace: str, interaction_id: int):
     return jsonify(others=others, replies=latest)
 
 
+@bp.route("/w/<workspace>/inbox/<int:interaction_id>/media/<which>")
+@permission_required("inbox.work", hide=True)
+def media_image(workspace: str, interaction_id: int, which: str):
+    """A picture of the item (``1``…``4``) or of the post it was written on (``post``), fetched from the platform
+    by our server and served from our origin (see ``agency.inbox.media``)."""
+    _ws, interaction = _interaction(workspace, interaction_id)
+    url = media.picture_url(interaction.media, which)
+    if url is None:
+        abort(404)
+    image = media.cached_image(url)
+    if image is None:  # refused or unreachable: a plain placeholder instead of a broken image
+        response = Response(media.PLACEHOLDER_PNG, mimetype="image/png")
+        response.headers["Cache-Control"] = "private, max-age=600"
+        return response
+    response = Response(image.data, mimetype=image.mimetype)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 @bp.route("/w/<workspace>/inbox/<int:interaction_id>/avatar")
 @permission_required("inbox.work", hide=True)
 def avatar(workspace: str, interaction_id: int):
