@@ -34,7 +34,10 @@ def avatar_world(_app):
             db.session.flush()
             items = [PlatformItem(external_id=f"yt-{n}", kind="comment", text=text, author_name=name,
                                   author_external_id=f"UCfan{n}", created_at=now - timedelta(minutes=10 * n),
-                                  author_avatar_url=f"{base}/ok.png" if n != 2 else f"{base}/page.html")
+                                  author_avatar_url=f"{base}/ok.png" if n != 2 else f"{base}/page.html",
+                                  # Lena's comment carries a photo; the video's picture comes with every one.
+                                  media_urls=(f"{base}/ok.png",) if n == 0 else (),
+                                  context_text="Unser Sauerteig-Video", context_image_url=f"{base}/ok.png")
                      for n, (name, text) in enumerate([("Lena Lecker", "Das Rezept ist super, danke!"),
                                                        ("Tom Teig", "Wann kommt das nächste Video?"),
                                                        ("Fake Bild", "Kein Bild hier")])]
@@ -76,6 +79,12 @@ def test_avatars_and_platform_marks_load_from_our_origin(page, live_server, avat
     page.locator(".conv-author", has_text="Lena Lecker").click()
     page.wait_for_selector(".msg.current img.avatar-img")
     assert page.eval_on_selector(".msg.current img.avatar-img", "i => i.naturalWidth") > 0
+    # The comment's photo and the post's picture, from our origin too.
+    page.wait_for_load_state("networkidle")
+    pictures = page.eval_on_selector_all(".msg.current .msg-media img, img.context-picture",
+                                         "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])")
+    assert len(pictures) == 2 and all(w > 0 and src.startswith("/w/") for src, w in pictures), pictures
+    assert not blocked, blocked
     screenshot(page, "media-thread")
     fetched = dict(avatar_world["hits"])
     assert 1 <= fetched["/ok.png"] <= 2  # two rows load at once; after that the disk cache answers
