@@ -184,6 +184,7 @@ class InstagramBusinessConnector(GraphConnector):
 
     # -- moderation ------------------------------------------------------------------------
     # Instagram Graph API, IG Comment: POST /{ig-comment-id}?hide=true|false, DELETE /{ig-comment-id}.
+    # The IG Comment node has no way to change a comment's text, so editing our own reply is not offered.
 
     @classmethod
     def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
