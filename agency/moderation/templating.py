@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(moderation_panel)
     app.add_template_global(moderation_states)
     app.add_template_global(moderation_reply_actions)
+    app.add_template_global(moderation_reply_edits)
+    app.add_template_global(moderation_edit_hint)
     app.add_template_global(approvals.of_interaction, "approvals_of")
     app.add_template_global(approvals.reason_label, "approval_reason")
     app.add_template_global(approvals.waiting_time, "approval_wait")
@@ -50,13 +52,34 @@ def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]
 
 
 def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[str, ...]:
-    """What may be done to one of our sent replies on the platform (nothing once deleted there)."""
+    """What may be done to one of our sent replies on the platform (nothing once it is deleted there, or its
+    deletion is under way)."""
     if reply.status != "sent":
         return ()
-    done = db.session.query(ModerationAction.id).filter(
-        ModerationAction.reply_id == reply.id,
+    deleted = db.session.query(ModerationAction.id).filter(
+        ModerationAction.reply_id == reply.id, ModerationAction.action == "delete",
         ModerationAction.status.in_(("queued", "sending", "done"))).first()
-    return () if done else services.reply_actions(reply, interaction)
+    if deleted:
+        return ()
+    copy = services.own_copy(interaction, reply)
+    return () if copy is not None and copy.is_deleted else services.reply_actions(reply, interaction)
+
+
+def moderation_reply_edits(reply: Reply | None, interaction: Interaction) -> services.ReplyEdits:
+    """The edit state of one of our replies (``None``: of ``interaction`` itself, when it is ours)."""
+    return services.edits_of(interaction, reply)
+
+
+def moderation_edit_hint(interaction: Interaction) -> SimpleNamespace | None:
+    """The platform's limit for an edited reply in ``interaction``'s conversation (the edit form's counter)."""
+    from agency.channels.connectors import CONNECTORS
+    from agency.inbox.replies import limit_hint
+
+    channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
+    if channel is None or channel.platform not in CONNECTORS:
+        return None
+    limit = CONNECTORS[channel.platform].reply_limit("reply")
+    return SimpleNamespace(maximum=limit.maximum, unit=limit.unit, hint=limit_hint(limit))
 
 
 def rule_suggestions(interaction: Interaction) -> list[SimpleNamespace]:
