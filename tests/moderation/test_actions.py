@@ -118,7 +118,7 @@ def test_delete_our_own_reply(world, platform, connect, fan_comment, name):
     assert send_reply.__wrapped__(reply.agency_id, reply.id) == "sent"
     db.session.expire_all()
     reply = db.session.get(Reply, reply.id)
-    assert services.reply_actions(reply, item) == ("delete",)
+    assert services.reply_actions(reply, item) == ("edit", "delete")
     row = services.queue_action(world.cm_a, item, "delete", reply=reply)
     assert run(row) == "done"
     log = platform_log(platform, channel.external_account_id)
