@@ -140,6 +140,7 @@ def test_reply_waits_for_the_account_managers_approval(browser, live_server, mod
     cm.goto(f"{live_server}/w/{world['slug']}/inbox/?status=all")
     cm.click("text=Troll Torsten")
     cm.wait_for_selector("[data-mod-edit-reply]", timeout=30000)  # the page reloads itself once the reply is sent
+    cm.wait_for_load_state("load")  # inbox.js has wired the inline form (before, the link opens the edit page)
     cm.click("[data-mod-edit-reply]")
     form = cm.locator("[data-mod-edit-form]")
     assert form.is_visible()  # inline, no page change
