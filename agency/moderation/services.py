@@ -204,6 +204,11 @@ def _queue_edit(actor: User | None, interaction: Interaction, channel: Channel, 
     kind = "direct_message" if interaction.kind == "direct_message" else "reply"
     if Action.EDIT.value not in CONNECTORS[channel.platform].moderation_actions(kind, True):
         raise ValidationError(_("%(platform)s does not allow editing a reply here.", platform=platform), "action")
+    from agency.moderation.approvals import edit_refusal
+
+    refusal = edit_refusal(actor, interaction)
+    if refusal is not None:
+        raise ValidationError(refusal, "action")  # four eyes: an edit must not bypass the approval of replies
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the new text of the reply."), "text")

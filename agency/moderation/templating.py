@@ -38,7 +38,8 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
         if history else {}
     return SimpleNamespace(
         platform=services.platform_name(channel.platform) if channel else "—", state=state,
-        actions=services.offered_actions(interaction, state, channel) if channel else [], history=history,
+        actions=_without_refused_edit(services.offered_actions(interaction, state, channel), interaction)
+        if channel else [], history=history,
         labels=services.ACTION_LABELS, status_labels=services.STATUS_LABELS, staff=staff)
 
 
@@ -62,7 +63,18 @@ def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[st
     if deleted:
         return ()
     copy = services.own_copy(interaction, reply)
-    return () if copy is not None and copy.is_deleted else services.reply_actions(reply, interaction)
+    if copy is not None and copy.is_deleted:
+        return ()
+    return _without_refused_edit(services.reply_actions(reply, interaction), interaction)
+
+
+def _without_refused_edit(actions, interaction: Interaction):
+    """``actions`` without "edit" where the person may not change a sent reply (replies need approval)."""
+    from flask_login import current_user
+
+    if "edit" in actions and approvals.edit_refusal(current_user, interaction) is not None:
+        return type(actions)(a for a in actions if a != "edit")
+    return actions
 
 
 def moderation_reply_edits(reply: Reply | None, interaction: Interaction) -> services.ReplyEdits:

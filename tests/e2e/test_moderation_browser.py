@@ -136,24 +136,25 @@ def test_reply_waits_for_the_account_managers_approval(browser, live_server, mod
             r["text"] for r in sandbox.admin("GET", "replies", account_id=world["account_id"])["replies"]]:
         assert time.monotonic() < deadline, "the approved reply was not sent"
         am.wait_for_timeout(300)
-    # The community manager edits the sent reply in place, then undoes the edit.
-    cm.goto(f"{live_server}/w/{world['slug']}/inbox/?status=all")
-    cm.click("text=Troll Torsten")
-    cm.wait_for_selector("[data-mod-edit-reply]", timeout=30000)  # the page reloads itself once the reply is sent
-    cm.wait_for_load_state("load")  # inbox.js has wired the inline form (before, the link opens the edit page)
-    cm.click("[data-mod-edit-reply]")
-    form = cm.locator("[data-mod-edit-form]")
+    # Replies here need approval, so the account manager (an approver) edits the sent reply in place, then
+    # undoes the edit.
+    am.goto(f"{live_server}/w/{world['slug']}/inbox/?status=all")
+    am.click("text=Troll Torsten")
+    am.wait_for_selector("[data-mod-edit-reply]", timeout=30000)  # the page reloads itself once the reply is sent
+    am.wait_for_load_state("load")  # inbox.js has wired the inline form (before, the link opens the edit page)
+    am.click("[data-mod-edit-reply]")
+    form = am.locator("[data-mod-edit-form]")
     assert form.is_visible()  # inline, no page change
     form.locator("textarea").fill("Das tut uns leid! Schreiben Sie uns bitte eine Nachricht.")
     form.scroll_into_view_if_needed()
-    screenshot(cm, "moderation-reply-edit-form")
+    screenshot(am, "moderation-reply-edit-form")
     form.locator("button[type=submit]").click()
-    _until(lambda: cm.locator("[data-reply-edit-state=edited]").count() > 0, cm)
-    assert "Schreiben Sie uns bitte eine Nachricht." in cm.inner_text("[data-reply-id]")
-    screenshot(cm, "moderation-reply-edited")
-    cm.click("[data-mod-undo-edit]")
-    _until(lambda: "Schreiben Sie uns gern." in cm.inner_text("[data-reply-id]")
-           and cm.locator("[data-reply-edit-state=pending]").count() == 0, cm)
+    _until(lambda: am.locator("[data-reply-edit-state=edited]").count() > 0, am)
+    assert "Schreiben Sie uns bitte eine Nachricht." in am.inner_text("[data-reply-id]")
+    screenshot(am, "moderation-reply-edited")
+    am.click("[data-mod-undo-edit]")
+    _until(lambda: "Schreiben Sie uns gern." in am.inner_text("[data-reply-id]")
+           and am.locator("[data-reply-edit-state=pending]").count() == 0, am)
     edits = [e["text"] for e in sandbox.admin("GET", "moderation", account_id=world["account_id"])["moderation"]
              if e["action"] == "edit"]
     assert edits == ["Das tut uns leid! Schreiben Sie uns bitte eine Nachricht.",

@@ -153,3 +153,25 @@ def test_only_staff_of_the_workspace_edit(app, world, platform, connect, fan_com
     login(client, world.am_a)
     assert post_form(client, url, {"action": "edit", "reply": str(reply.id), "text": "Hallo, wie geht's?"}
                      ).status_code == 303
+
+
+def test_where_replies_need_approval_the_edit_is_offered_to_approvers_only(app, client, world, platform, connect,
+                                                                          fan_comment):
+    from agency.moderation import approvals
+
+    channel = connect("facebook_page")
+    item = fan_comment(channel, "Und jetzt?")
+    reply = _sent_reply(world, item, "Wir prüfen das.")
+    approvals.save_settings(world.owner_a, world.ws_a, mode="always", approver="staff", rule_negative_public=True,
+                            rule_tags=[])
+    db.session.commit()
+    login(client, world.cm_a)
+    thread = f"/w/{world.ws_a.slug}/inbox/{item.id}"
+    page = client.get(thread).get_data(as_text=True)
+    assert "data-mod-edit-reply" not in page and "data-mod-delete-reply" in page
+    refused = post_form(client, f"{thread}/moderate", {"action": "edit", "reply": str(reply.id), "text": "Neu"})
+    assert refused.status_code == 400 and "only an approver" in refused.get_data(as_text=True)
+    manager = app.test_client()
+    login(manager, world.am_a)
+    assert f'data-mod-edit-reply="{reply.id}"' in manager.get(thread).get_data(as_text=True)
+    assert _edits() == []

@@ -186,3 +186,23 @@ def test_edit_our_own_item_that_came_from_the_platform(world, platform, connect,
     assert db.session.get(Interaction, own.id).text == "Ja, jeden Tag ab 8 Uhr."
     assert _on_platform(channel, own.external_id) == "Ja, jeden Tag ab 8 Uhr."
     assert services.edits_of(own, None).undo_text == "Ja, jeden Tag."
+
+
+def test_where_replies_need_approval_only_an_approver_edits(world, platform, connect, fan_comment):
+    from agency.moderation import approvals
+
+    channel = connect("facebook_page")
+    item = fan_comment(channel, "Wie lange noch?")
+    reply = _sent_reply(world, channel, item, "Eine Woche.")
+    approvals.save_settings(world.owner_a, world.ws_a, mode="always", approver="staff", rule_negative_public=True,
+                            rule_tags=[])
+    with pytest.raises(ValidationError, match="only an approver"):
+        services.queue_action(world.cm_a, item, "edit", text="Morgen!", reply=reply)
+    row = services.queue_action(world.am_a, item, "edit", text="Zwei Wochen, leider.", reply=reply)
+    assert row.status == "queued" and row.actor_id == world.am_a.id
+    assert run(row) == "done"
+    # With the client as the approver nobody on our side changes a sent reply.
+    approvals.save_settings(world.owner_a, world.ws_a, mode="always", approver="client", rule_negative_public=True,
+                            rule_tags=[])
+    with pytest.raises(ValidationError, match="only an approver"):
+        services.queue_action(world.am_a, item, "edit", text="Eine Woche.", reply=reply)
