@@ -41,7 +41,8 @@ DONE_LABELS = {
 STATUS_LABELS = {"queued": _l("queued"), "sending": _l("sending…"), "done": _l("done"), "failed": _l("failed")}
 #: Actions that take a text (an edit's is checked against the platform's reply limit, see ``_queue_edit``).
 WITH_TEXT = (Action.PRIVATE_REPLY, Action.EDIT)
-#: Messenger private replies: within 7 days of the comment, at most 2000 characters (Messenger Platform).
+#: Private replies: within 7 days of the comment, at most 2000 characters on Messenger (Messenger Platform); on
+#: Instagram Direct at most 1000 bytes (the connector's ``reply_limit("direct_message")``).
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_MAX = 2000
 #: Actions that also settle the item in the inbox (it needs no answer any more).
@@ -113,9 +114,14 @@ def queue_action(actor: User | None, interaction: Interaction, action: str, *, t
         text = (text or "").strip()
         if not text:
             raise ValidationError(_("Write the private reply."), "text")
-        if len(text) > PRIVATE_REPLY_MAX:
+        limit = CONNECTORS[channel.platform].reply_limit("direct_message")
+        if limit.unit == "characters" and len(text) > PRIVATE_REPLY_MAX:
             raise ValidationError(_("Messenger accepts at most %(n)d characters (%(have)d now).",
                                     n=PRIVATE_REPLY_MAX, have=len(text)), "text")
+        if limit.exceeded_by(text):  # Instagram Direct counts bytes
+            from agency.inbox.replies import too_long_message
+
+            raise ValidationError(too_long_message(limit, text), "text")
         if db.utcnow() - interaction.platform_created_at > PRIVATE_REPLY_WINDOW:
             raise ValidationError(_("Messenger allows a private reply only within 7 days of the comment."), "text")
     else:

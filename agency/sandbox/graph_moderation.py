@@ -135,7 +135,8 @@ def block_user(node: str) -> Response:
 
 
 def private_reply(account: Account, comment_id: str, text: str) -> Response:
-    """A Messenger private reply to a comment (called by the Send API for ``recipient.comment_id``)."""
+    """A private reply to a comment, on Messenger or Instagram Direct (called by the Send API for
+    ``recipient.comment_id``)."""
     st = state()
     item = _comment(account, comment_id)
     if item is None or item.own:

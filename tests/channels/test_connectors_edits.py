@@ -1,5 +1,6 @@
 """Editing our own reply through each connector, against the sandbox over real HTTP: the platform changes the
-text (the next read shows it), refuses a fan's comment as the platform does, and checks the text first."""
+text (the next read shows it), refuses a fan's comment as the platform does, and checks the text first. Also
+Instagram's private reply to a comment (Instagram Messaging), offered like Facebook's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import requests
 
 from agency.channels.connectors import PlatformError, ReplyTarget, get_connector
-from agency.channels.connectors.base import MODERATION_ACTIONS, ModerationTarget
+from agency.channels.connectors.base import MODERATION_ACTIONS, AlreadyDone, ModerationTarget
 from agency.channels.connectors.facebook_page import FacebookPageConnector
 from agency.channels.connectors.google_business_profile import GoogleBusinessProfileConnector
 from agency.channels.connectors.instagram_business import InstagramBusinessConnector
@@ -150,3 +151,26 @@ def test_google_replaces_our_answer_and_never_brings_a_deleted_one_back(sandbox,
     with pytest.raises(PlatformError, match="any more"):
         connector.moderate("edit", ours, "Wieder da?")
     assert connector.fetch_item(sent.external_id) is None
+
+
+def test_instagram_answers_a_comment_privately_once(sandbox, clock):
+    ig = sandbox.add_account("instagram_business", "5201", "IG Privat", token="ig-private", history_days=1, per_day=2)
+    connector = get_connector("instagram_business", sandbox.graph_base, "5201", "ig-private", clock=clock,
+                              timeout=(2, 2))
+    assert "private_reply" in connector.moderation_actions("comment", False)
+    assert "private_reply" not in connector.moderation_actions("reply", True)
+    fan = sandbox.fan("5201", "comment", "Preis?", author_id="966000001")
+    target = ModerationTarget(kind="comment", external_id=fan["id"], author_external_id="966000001")
+    sent_requests = _counting(connector.session)
+    with pytest.raises(PlatformError, match="1000 bytes"):
+        connector.moderate("private_reply", target, "ü" * 501)  # 1002 bytes: refused before any request
+    assert sent_requests == []
+    message_id = connector.moderate("private_reply", target, "Wir schreiben Ihnen gleich.")
+    assert message_id
+    with pytest.raises(AlreadyDone):  # one private reply per comment
+        connector.moderate("private_reply", target, "Noch etwas")
+    log = _moderation_log(sandbox, "5201")
+    assert [(e["action"], e["target"], e["message_id"]) for e in log] == [("private_reply", fan["id"], message_id)]
+    raw = sandbox.http.post(f"{sandbox.graph_base}/5201/messages", headers={"Authorization": f"Bearer {ig['token']}"},
+                            json={"recipient": {"comment_id": fan["id"]}, "message": {"text": "x" * 1001}}).json()
+    assert raw["error"]["code"] == 100
