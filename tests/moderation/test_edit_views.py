@@ -108,6 +108,10 @@ def test_edit_refuses_bad_input(client, world, platform, connect, fan_comment):
         body = response.get_data(as_text=True)
         assert "alert-error" in body and message in body, payload
     assert _edits() == []
+    # Without JavaScript the answer is the edit page again, with the text as typed and the reason.
+    again = post_form(client, url, {"action": "edit", "reply": rid, "text": "13 Euro" + "!" * 8000}).get_data(
+        as_text=True)
+    assert 'id="edit-text"' in again and "13 Euro" + "!" * 8000 + "</textarea>" in again and "8000" in again
     # A reply of another conversation, or one that does not exist: not found.
     other = fan_comment(channel, "Noch eine Frage")
     foreign = _sent_reply(world, other, "Gern!")
