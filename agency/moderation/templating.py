@@ -43,13 +43,20 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
         labels=services.ACTION_LABELS, status_labels=services.STATUS_LABELS, staff=staff)
 
 
+def _once_per_page(name: str, items: list[Interaction], read) -> dict:
+    """``read(ids)`` once per list of items in this request: the row slot asks for every row, and building a key
+    from the ids on each ask made a page quadratic. The list itself is kept with its result, so its id cannot be
+    reused by another list while the request runs."""
+    cache = g.setdefault(name, {})
+    entry = cache.get(id(items))
+    if entry is None or entry[0] is not items:
+        entry = cache[id(items)] = (items, read([item.id for item in items]))
+    return entry[1]
+
+
 def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]:
-    """The moderation state of a list page's items, read once per page (the row slot asks for every row)."""
-    key = tuple(item.id for item in items)
-    cache = g.setdefault("moderation_states", {})
-    if key not in cache:
-        cache[key] = services.states_of(list(key))
-    return cache[key]
+    """The moderation state of a list page's items, read once per page."""
+    return _once_per_page("moderation_states", items, services.states_of)
 
 
 def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[str, ...]:
@@ -105,9 +112,5 @@ def rule_suggestions(interaction: Interaction) -> list[SimpleNamespace]:
 
 
 def rule_suggestions_of_page(items: list[Interaction]) -> dict[int, list]:
-    """Open suggestions of a list page's items, read once per page (the row slot asks for every row)."""
-    key = tuple(item.id for item in items)
-    cache = g.setdefault("rule_suggestions", {})
-    if key not in cache:
-        cache[key] = automod.open_suggestions(list(key))
-    return cache[key]
+    """Open suggestions of a list page's items, read once per page."""
+    return _once_per_page("rule_suggestions", items, automod.open_suggestions)
