@@ -280,6 +280,11 @@ def edits_of(interaction: Interaction, reply: Reply | None) -> ReplyEdits:
     rows = list(db.session.scalars(select(ModerationAction).where(
         _same_edit_target(interaction.id, reply.id if reply is not None else None))
         .order_by(ModerationAction.id.desc()).limit(20)))
+    return summarise_edits(rows, current_text(interaction, reply))
+
+
+def summarise_edits(rows: list[ModerationAction], text_now: str) -> ReplyEdits:
+    """``ReplyEdits`` of one reply's edit actions (newest first) while it shows ``text_now``."""
     found = ReplyEdits()
     if not rows:
         return found
@@ -288,7 +293,7 @@ def edits_of(interaction: Interaction, reply: Reply | None) -> ReplyEdits:
     found.failed = newest if newest.status == "failed" else None
     found.done = next((r for r in rows if r.status == "done"), None)
     if (newest.status == "done" and newest.previous_text
-            and current_text(interaction, reply) == newest.text and newest.previous_text != newest.text):
+            and text_now == newest.text and newest.previous_text != newest.text):
         found.undo_text = newest.previous_text
     return found
 

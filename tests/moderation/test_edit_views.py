@@ -179,3 +179,20 @@ def test_where_replies_need_approval_the_edit_is_offered_to_approvers_only(app, 
     login(manager, world.am_a)
     assert f'data-mod-edit-reply="{reply.id}"' in manager.get(thread).get_data(as_text=True)
     assert _edits() == []
+
+
+def test_a_reply_shown_in_another_items_thread_is_edited_through_its_own_item(client, world, platform, connect,
+                                                                              fan_comment):
+    channel = connect("facebook_page")
+    first = fan_comment(channel, "Erste Frage")
+    second = fan_comment(channel, "Zweite Frage")
+    assert first.thread_external_id == second.thread_external_id  # comments on the same post: one thread
+    reply = _sent_reply(world, first, "Antwort auf die erste.")
+    login(client, world.cm_a)
+    page = client.get(f"/w/{world.ws_a.slug}/inbox/{second.id}").get_data(as_text=True)
+    assert f'data-mod-edit-reply="{reply.id}"' in page
+    assert f'action="/w/{world.ws_a.slug}/inbox/{first.id}/moderate" class="mod-edit-form' in page
+    response = post_form(client, f"/w/{world.ws_a.slug}/inbox/{first.id}/moderate",
+                         {"action": "edit", "reply": str(reply.id), "text": "Antwort, ergänzt."})
+    assert response.status_code == 303
+    assert [row.interaction_id for row in _edits()] == [first.id]
