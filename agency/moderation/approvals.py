@@ -120,6 +120,24 @@ def hold_for_approval(actor: User, interaction: Interaction, text: str) -> Reply
     return held
 
 
+def edit_refusal(actor: User | None, interaction: Interaction,
+                 settings: ApprovalSettings | None = None) -> str | None:
+    """Why ``actor`` may not change our sent reply in ``interaction`` on the platform, or None when they may.
+
+    Where replies need approval, an edit would put words on the platform that nobody approved: there only an
+    approver among the staff (account managers, owners, admins) changes a sent reply; with the client as the
+    approver nobody on our side does.
+    """
+    settings = settings or settings_of(interaction.workspace_id)
+    reason = reason_for(interaction, settings)
+    if reason is None:
+        return None
+    if actor is not None and settings.approver == "staff" and can(actor, "workspaces.manage"):
+        return None
+    return _("Replies here need approval (%(reason)s): only an approver may change a sent reply.",
+             reason=reason_label(reason))
+
+
 def approvers_of(approval: ReplyApproval) -> list[User]:
     """Who may decide: the workspace's account managers, owners and admins — or its client users."""
     if approval.approver == "client":

@@ -10,6 +10,8 @@ from agency.forms import Form
 from agency.moderation.models import Action
 from agency.moderation.services import ACTION_LABELS
 
+#: above every platform's reply limit (YouTube: 10,000 characters)
+EDIT_MAX = 20_000
 #: bigint ids only (a larger number is no id of ours)
 ID = Regexp(r"^[0-9]{1,18}$", message=_l("Unknown item."))
 
@@ -17,7 +19,9 @@ ID = Regexp(r"^[0-9]{1,18}$", message=_l("Unknown item."))
 class ModerateForm(Form):
     action = SelectField(_l("Action"), choices=[(a.value, ACTION_LABELS[a]) for a in Action],
                          validators=[InputRequired(_l("Choose an action."))])
-    text = TextAreaField(_l("Private reply"), validators=[Optional(), Length(max=2000)])
+    #: a private reply's text, or an edited reply's new text (each checked against its platform's limit; this
+    #: bound only keeps absurd input out)
+    text = TextAreaField(_l("Private reply"), validators=[Optional(), Length(max=EDIT_MAX)])
     reply = StringField(validators=[Optional(), ID])
 
 

@@ -1,10 +1,10 @@
 """The job that does one moderation action on the platform, at most once (like ``agency.inbox.replies``).
 
 Before the first platform call the action is committed as "sending" with its first attempt time. Every
-action but a private reply sets a state on the platform (hidden, deleted, liked, banned), so doing it again
-after a lost answer changes nothing; a private reply is refused by the platform once the comment has one
-(``AlreadyDone``), which after an earlier attempt of ours means that attempt arrived. A failure is stored
-in words; Retry queues the action again.
+action but a private reply sets a state on the platform (hidden, deleted, liked, banned, our reply's text),
+so doing it again after a lost answer changes nothing; a private reply is refused by the platform once the
+comment has one (``AlreadyDone``), which after an earlier attempt of ours means that attempt arrived. A failure
+is stored in words; Retry queues the action again.
 """
 
 from __future__ import annotations
@@ -144,8 +144,10 @@ def _done(action_id: int, created: str | None) -> str:
     row = db.session.get(ModerationAction, action_id)
     row.external_id = created or row.external_id
     services.apply_done(row)
-    audit.record("moderation.done", agency_id=row.agency_id, obj=row,
-                 details={"action": row.action, "interaction": row.interaction_id})
+    details = {"action": row.action, "interaction": row.interaction_id}
+    if row.action == "edit":  # what the platform showed before and shows now
+        details.update(old_text=row.previous_text, new_text=row.text)
+    audit.record("moderation.done", agency_id=row.agency_id, obj=row, details=details)
     db.session.commit()
     return "done"
 

@@ -1,4 +1,5 @@
-"""Moderation actions on the platforms: hide, delete, like, ban, private replies, deleting our own replies."""
+"""Moderation actions on the platforms: hide, delete, like, ban, private replies, editing and deleting our own
+replies."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ class Action(enum.StrEnum):
     BAN = "ban"
     UNBAN = "unban"
     PRIVATE_REPLY = "private_reply"
+    EDIT = "edit"
 
 
-#: An action and the one that undoes it (delete and private replies cannot be undone on any platform).
+#: An action and the one that undoes it (delete and private replies cannot be undone on any platform; an edit is
+#: undone by another edit back to its ``previous_text``).
 REVERSE = {Action.HIDE: Action.UNHIDE, Action.UNHIDE: Action.HIDE, Action.LIKE: Action.UNLIKE,
            Action.UNLIKE: Action.LIKE, Action.BAN: Action.UNBAN, Action.UNBAN: Action.BAN}
 
@@ -48,7 +51,7 @@ class ModerationAction(db.WorkspaceMixin, db.TimestampMixin, db.Base):
 
     __tablename__ = "moderation_actions"
     __table_args__ = (
-        CheckConstraint("action in ('hide','unhide','delete','like','unlike','ban','unban','private_reply')",
+        CheckConstraint("action in ('hide','unhide','delete','like','unlike','ban','unban','private_reply','edit')",
                         name="action_known"),
         CheckConstraint("status in ('queued','sending','done','failed')", name="status_known"),
         # The item's moderation history, newest first (its state is the newest done action of each kind).
@@ -70,8 +73,10 @@ class ModerationAction(db.WorkspaceMixin, db.TimestampMixin, db.Base):
                                                    nullable=True)
     author_external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     action: Mapped[str] = mapped_column(String(16))
-    #: the private reply's text
+    #: the private reply's text; for an edit, our reply's new text
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: for an edit, the text it replaces (audited, and what "Undo edit" brings back)
+    previous_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(8), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     actor_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),

@@ -1,7 +1,8 @@
 """Moderation services: what may be done to an item, queueing an action, its state, counts for reports.
 
 Actions are queued like replies (``agency.moderation.jobs.run_action`` does them on the platform, at most
-once) and audited when queued and when done or failed.
+once) and audited when queued and when done or failed. Editing our own reply is one of them: the action keeps
+the new text and the one it replaces, so the audit shows both and "Undo edit" is another edit back.
 """
 
 from __future__ import annotations
@@ -28,17 +29,20 @@ ACTION_LABELS = {
     Action.HIDE: _l("Hide"), Action.UNHIDE: _l("Unhide"), Action.DELETE: _l("Delete on the platform"),
     Action.LIKE: _l("Like as the page"), Action.UNLIKE: _l("Unlike"), Action.BAN: _l("Ban the person"),
     Action.UNBAN: _l("Unban the person"), Action.PRIVATE_REPLY: _l("Answer privately"),
+    Action.EDIT: _l("Edit our reply"),
 }
 #: The same, as done (history and the state badges).
 DONE_LABELS = {
     Action.HIDE: _l("hidden"), Action.UNHIDE: _l("unhidden"), Action.DELETE: _l("deleted"),
     Action.LIKE: _l("liked"), Action.UNLIKE: _l("unliked"), Action.BAN: _l("person banned"),
     Action.UNBAN: _l("person unbanned"), Action.PRIVATE_REPLY: _l("answered privately"),
+    Action.EDIT: _l("reply edited"),
 }
 STATUS_LABELS = {"queued": _l("queued"), "sending": _l("sending…"), "done": _l("done"), "failed": _l("failed")}
-#: Actions that take a text.
-WITH_TEXT = (Action.PRIVATE_REPLY,)
-#: Messenger private replies: within 7 days of the comment, at most 2000 characters (Messenger Platform).
+#: Actions that take a text (an edit's is checked against the platform's reply limit, see ``_queue_edit``).
+WITH_TEXT = (Action.PRIVATE_REPLY, Action.EDIT)
+#: Private replies: within 7 days of the comment, at most 2000 characters on Messenger (Messenger Platform); on
+#: Instagram Direct at most 1000 bytes (the connector's ``reply_limit("direct_message")``).
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_MAX = 2000
 #: Actions that also settle the item in the inbox (it needs no answer any more).
@@ -77,7 +81,7 @@ def available_actions(interaction: Interaction, channel: Channel | None = None) 
 
 
 def reply_actions(reply: Reply, interaction: Interaction, channel: Channel | None = None) -> tuple[str, ...]:
-    """What may be done to our own sent reply (delete it, where the platform allows)."""
+    """What may be done to our own sent reply (edit or delete it, where the platform allows)."""
     channel = channel or _channel(interaction)
     if channel is None or reply.status != "sent" or not reply.external_id or channel.platform not in CONNECTORS:
         return ()
@@ -99,18 +103,25 @@ def queue_action(actor: User | None, interaction: Interaction, action: str, *, t
         wanted = Action(action)
     except ValueError:
         raise ValidationError(_("Choose an action."), "action") from None
+    if wanted == Action.EDIT:
+        return _queue_edit(actor, interaction, channel, text, reply, ip)
     allowed = reply_actions(reply, interaction, channel) if reply is not None else available_actions(interaction,
                                                                                                        channel)
     if wanted not in allowed:
         raise ValidationError(_("%(platform)s does not allow this action on this item.",
                                 platform=platform_name(channel.platform)), "action")
-    if wanted in WITH_TEXT:
+    if wanted == Action.PRIVATE_REPLY:
         text = (text or "").strip()
         if not text:
             raise ValidationError(_("Write the private reply."), "text")
-        if len(text) > PRIVATE_REPLY_MAX:
+        limit = CONNECTORS[channel.platform].reply_limit("direct_message")
+        if limit.unit == "characters" and len(text) > PRIVATE_REPLY_MAX:
             raise ValidationError(_("Messenger accepts at most %(n)d characters (%(have)d now).",
                                     n=PRIVATE_REPLY_MAX, have=len(text)), "text")
+        if limit.exceeded_by(text):  # Instagram Direct counts bytes
+            from agency.inbox.replies import too_long_message
+
+            raise ValidationError(too_long_message(limit, text), "text")
         if db.utcnow() - interaction.platform_created_at > PRIVATE_REPLY_WINDOW:
             raise ValidationError(_("Messenger allows a private reply only within 7 days of the comment."), "text")
     else:
@@ -141,12 +152,170 @@ def retry_action(actor: User, row: ModerationAction, ip: str | None = None) -> M
     """Queue a failed action again (its job checks what the platform already did, so it happens once)."""
     if row.status != "failed":
         raise ValidationError(_("Only a failed action can be retried."))
+    if row.action == Action.EDIT:
+        newer = db.session.scalar(select(ModerationAction.id).where(
+            _same_edit_target(row.interaction_id, row.reply_id), ModerationAction.id > row.id,
+            ModerationAction.status.in_((*PENDING, "done"))).limit(1))
+        if newer is not None:
+            # Sending the older text now would undo the newer edit without anyone asking for it.
+            raise ValidationError(_("A newer edit of this reply replaced this one; edit the reply again instead."))
     row.status, row.error = "queued", None
     db.session.flush()
     audit.record("moderation.retried", agency_id=row.agency_id, actor=actor, obj=row, ip=ip,
                  details={"action": row.action, "interaction": row.interaction_id})
     _enqueue(row)
     return row
+
+
+# --- editing our own reply ---------------------------------------------------------------------
+
+
+def _same_edit_target(interaction_id: int, reply_id: int | None):
+    """Edits of the same text: of one sent reply, or of our own item itself (no reply row)."""
+    return and_(ModerationAction.interaction_id == interaction_id, ModerationAction.action == Action.EDIT.value,
+                ModerationAction.reply_id == reply_id if reply_id is not None
+                else ModerationAction.reply_id.is_(None))
+
+
+def own_copy(interaction: Interaction, reply: Reply | None) -> Interaction | None:
+    """The synced item that is our reply on the platform (``interaction`` itself when it is ours)."""
+    if reply is None:
+        return interaction if interaction.is_own else None
+    if not reply.external_id or interaction.channel_id is None:
+        return None
+    return db.session.scalars(select(Interaction).where(
+        Interaction.channel_id == interaction.channel_id, Interaction.external_id == reply.external_id,
+        Interaction.is_own.is_(True))).first()
+
+
+def current_text(interaction: Interaction, reply: Reply | None) -> str:
+    """Our reply's text as we know it (the reply row's, else our own item's)."""
+    return reply.text if reply is not None else interaction.text
+
+
+def _queue_edit(actor: User | None, interaction: Interaction, channel: Channel, text: str | None,
+                reply: Reply | None, ip: str | None) -> ModerationAction:
+    """Queue an edit of our own reply (``reply``, or ``interaction`` itself when it is ours) to ``text``.
+
+    The same edit submitted again while it is queued returns the queued one (a double submit changes nothing);
+    another edit while one is under way is refused, so each edit knows the text it replaces.
+    """
+    from agency.inbox.replies import too_long_message
+
+    platform = platform_name(channel.platform)
+    if reply is None and not interaction.is_own:
+        raise ValidationError(_("Only our own replies can be edited."), "action")
+    if reply is not None and (reply.status != "sent" or not reply.external_id):
+        raise ValidationError(_("Only a reply that reached the platform can be edited."), "action")
+    kind = "direct_message" if interaction.kind == "direct_message" else "reply"
+    if Action.EDIT.value not in CONNECTORS[channel.platform].moderation_actions(kind, True):
+        raise ValidationError(_("%(platform)s does not allow editing a reply here.", platform=platform), "action")
+    from agency.moderation.approvals import edit_refusal
+
+    refusal = edit_refusal(actor, interaction)
+    if refusal is not None:
+        raise ValidationError(refusal, "action")  # four eyes: an edit must not bypass the approval of replies
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the new text of the reply."), "text")
+    if "\x00" in text:
+        raise ValidationError(_("The reply contains a NUL character, which cannot be sent. Remove it and try "
+                                "again."), "text")
+    limit = CONNECTORS[channel.platform].reply_limit(kind)
+    if limit.exceeded_by(text):
+        raise ValidationError(too_long_message(limit, text), "text")
+    # One edit of a reply at a time: the row lock makes a second, simultaneous submit wait and then see the first.
+    locked = Reply if reply is not None else Interaction
+    db.session.execute(select(locked.id).where(locked.id == (reply or interaction).id).with_for_update())
+    copy = own_copy(interaction, reply)
+    deleted = db.session.scalar(select(ModerationAction.id).where(
+        ModerationAction.interaction_id == interaction.id, ModerationAction.action == Action.DELETE.value,
+        ModerationAction.status.in_((*PENDING, "done")),
+        ModerationAction.reply_id == reply.id if reply is not None else ModerationAction.reply_id.is_(None))
+        .limit(1))
+    if deleted is not None or (copy is not None and copy.is_deleted):
+        raise ValidationError(_("The reply was deleted on the platform; it can no longer be edited."), "action")
+    pending = db.session.scalars(select(ModerationAction).where(
+        _same_edit_target(interaction.id, reply.id if reply is not None else None),
+        ModerationAction.status.in_(PENDING)).order_by(ModerationAction.id.desc())).first()
+    if pending is not None:
+        if pending.text == text:
+            return pending  # the same edit again (a double submit): it is queued already
+        raise ValidationError(_("An edit of this reply is under way already. Wait until it is done, then edit "
+                                "again."), "text")
+    previous = current_text(interaction, reply)
+    if text == previous:
+        raise ValidationError(_("The text is unchanged."), "text")
+    row = ModerationAction(agency_id=interaction.agency_id, workspace_id=interaction.workspace_id,
+                           interaction_id=interaction.id, reply_id=reply.id if reply is not None else None,
+                           channel_id=channel.id, author_external_id=interaction.author_external_id,
+                           action=Action.EDIT.value, text=text, previous_text=previous, status="queued",
+                           actor_id=actor.id if actor is not None else None)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("moderation.queued", agency_id=interaction.agency_id, actor=actor, obj=row, ip=ip,
+                 details={"action": row.action, "interaction": interaction.id, "platform": channel.platform,
+                          **({"reply": reply.id} if reply is not None else {}),
+                          "old_text": previous, "new_text": text})
+    _enqueue(row)
+    return row
+
+
+@dataclass
+class ReplyEdits:
+    """What the thread shows about the edits of one of our replies."""
+
+    #: the edit under way ("editing…"), if any
+    pending: ModerationAction | None = None
+    #: the newest edit, when it failed (shown in words, with Retry)
+    failed: ModerationAction | None = None
+    #: the newest edit the platform confirmed ("edited")
+    done: ModerationAction | None = None
+    #: the text "Undo edit" brings back (the newest edit is done and the reply still shows its text)
+    undo_text: str | None = None
+
+
+def edits_of(interaction: Interaction, reply: Reply | None) -> ReplyEdits:
+    """The edit state of our reply (``reply``, or ``interaction`` itself when it is ours)."""
+    rows = list(db.session.scalars(select(ModerationAction).where(
+        _same_edit_target(interaction.id, reply.id if reply is not None else None))
+        .order_by(ModerationAction.id.desc()).limit(20)))
+    return summarise_edits(rows, current_text(interaction, reply))
+
+
+def summarise_edits(rows: list[ModerationAction], text_now: str) -> ReplyEdits:
+    """``ReplyEdits`` of one reply's edit actions (newest first) while it shows ``text_now``."""
+    found = ReplyEdits()
+    if not rows:
+        return found
+    newest = rows[0]
+    found.pending = next((r for r in rows if r.status in PENDING), None)
+    found.failed = newest if newest.status == "failed" else None
+    found.done = next((r for r in rows if r.status == "done"), None)
+    if (newest.status == "done" and newest.previous_text
+            and text_now == newest.text and newest.previous_text != newest.text):
+        found.undo_text = newest.previous_text
+    return found
+
+
+def _apply_edit(row: ModerationAction, interaction: Interaction, now: datetime) -> None:
+    """The platform shows the new text: so do our reply and the synced item that is our reply."""
+    from agency.inbox.ingest import version_of
+
+    reply = db.session.get(Reply, row.reply_id) if row.reply_id is not None else None
+    if row.reply_id is not None and reply is None:
+        return  # the reply row is gone (its conversation was erased): nothing of ours shows the text
+    if reply is not None:
+        reply.text = row.text
+    copy = own_copy(interaction, reply)
+    if copy is not None:
+        copy.text = row.text
+        copy.platform_updated_at = now
+        # The edit is the newest state we know: a sync page read before it must not bring the old text back.
+        edited = version_of(PlatformItem(external_id=copy.external_id, kind=copy.kind, text=row.text,
+                                         author_name="", author_external_id=None,
+                                         created_at=copy.platform_created_at, updated_at=now))
+        copy.platform_version = max(edited, (copy.platform_version or 0) + 1)
 
 
 def _enqueue(row: ModerationAction) -> None:
@@ -238,13 +407,15 @@ def history(interaction: Interaction) -> list[ModerationAction]:
 
 def apply_done(row: ModerationAction) -> None:
     """Reflect an action the platform confirmed in the item: a hidden, deleted or banned item is settled,
-    a deleted item (or our deleted reply) is marked deleted on the platform."""
+    a deleted item (or our deleted reply) is marked deleted on the platform, an edited reply shows its new text."""
     from agency.inbox.ingest import version_of
     from agency.inbox.signals import interaction_changed, interactions_deleted_changed
 
     interaction = db.session.get(Interaction, row.interaction_id)
     now = db.utcnow()
     row.status, row.done_at, row.error = "done", now, None
+    if row.action == Action.EDIT:
+        _apply_edit(row, interaction, now)
     if row.action == Action.DELETE:
         target = interaction
         if row.reply_id is not None:

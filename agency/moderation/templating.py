@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import Flask, g
+from sqlalchemy import select
 
 from agency import db
 from agency.channels.models import Channel
@@ -16,7 +17,9 @@ from agency.moderation.models import ModerationAction
 def init_app(app: Flask) -> None:
     app.add_template_global(moderation_panel)
     app.add_template_global(moderation_states)
-    app.add_template_global(moderation_reply_actions)
+    app.add_template_global(moderation_reply_panel)
+    app.add_template_global(moderation_reply_edits)
+    app.add_template_global(moderation_edit_hint)
     app.add_template_global(approvals.of_interaction, "approvals_of")
     app.add_template_global(approvals.reason_label, "approval_reason")
     app.add_template_global(approvals.waiting_time, "approval_wait")
@@ -36,7 +39,8 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
         if history else {}
     return SimpleNamespace(
         platform=services.platform_name(channel.platform) if channel else "—", state=state,
-        actions=services.offered_actions(interaction, state, channel) if channel else [], history=history,
+        actions=_without_refused_edit(services.offered_actions(interaction, state, channel), interaction)
+        if channel else [], history=history,
         labels=services.ACTION_LABELS, status_labels=services.STATUS_LABELS, staff=staff)
 
 
@@ -56,14 +60,55 @@ def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]
     return _once_per_page("moderation_states", items, services.states_of)
 
 
-def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[str, ...]:
-    """What may be done to one of our sent replies on the platform (nothing once deleted there)."""
+def moderation_reply_panel(reply: Reply) -> SimpleNamespace | None:
+    """What the thread shows beside one of our sent replies: what may be done to it on the platform (edit, delete),
+    the state of its edits, the edit form's limit, and the item it answers (the forms post to that item's address:
+    in a thread it is not always the item on screen). Two queries per reply: its actions, the platform's copy."""
     if reply.status != "sent":
-        return ()
-    done = db.session.query(ModerationAction.id).filter(
-        ModerationAction.reply_id == reply.id,
-        ModerationAction.status.in_(("queued", "sending", "done"))).first()
-    return () if done else services.reply_actions(reply, interaction)
+        return None
+    owner = db.session.get(Interaction, reply.interaction_id)
+    rows = list(db.session.scalars(select(ModerationAction).where(
+        ModerationAction.interaction_id == reply.interaction_id, ModerationAction.reply_id == reply.id)
+        .order_by(ModerationAction.id.desc()).limit(50)))
+    edits = services.summarise_edits([r for r in rows if r.action == "edit"], services.current_text(owner, reply))
+    actions: tuple[str, ...] = ()
+    if not any(r.action == "delete" and r.status in ("queued", "sending", "done") for r in rows):
+        copy = services.own_copy(owner, reply)
+        if copy is None or not copy.is_deleted:
+            actions = _without_refused_edit(services.reply_actions(reply, owner), owner)
+    return SimpleNamespace(interaction=owner, actions=actions, edits=edits,
+                           hint=moderation_edit_hint(owner) if "edit" in actions else None)
+
+
+def _without_refused_edit(actions, interaction: Interaction):
+    """``actions`` without "edit" where the person may not change a sent reply (replies need approval)."""
+    from flask_login import current_user
+
+    if "edit" not in actions:
+        return actions
+    cache = g.setdefault("approval_settings", {})
+    if interaction.workspace_id not in cache:  # one read per workspace and page, however many replies
+        cache[interaction.workspace_id] = approvals.settings_of(interaction.workspace_id)
+    if approvals.edit_refusal(current_user, interaction, cache[interaction.workspace_id]) is not None:
+        return type(actions)(a for a in actions if a != "edit")
+    return actions
+
+
+def moderation_reply_edits(reply: Reply | None, interaction: Interaction) -> services.ReplyEdits:
+    """The edit state of one of our replies (``None``: of ``interaction`` itself, when it is ours)."""
+    return services.edits_of(interaction, reply)
+
+
+def moderation_edit_hint(interaction: Interaction) -> SimpleNamespace | None:
+    """The platform's limit for an edited reply in ``interaction``'s conversation (the edit form's counter)."""
+    from agency.channels.connectors import CONNECTORS
+    from agency.inbox.replies import limit_hint
+
+    channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
+    if channel is None or channel.platform not in CONNECTORS:
+        return None
+    limit = CONNECTORS[channel.platform].reply_limit("reply")
+    return SimpleNamespace(maximum=limit.maximum, unit=limit.unit, hint=limit_hint(limit))
 
 
 def rule_suggestions(interaction: Interaction) -> list[SimpleNamespace]:

@@ -1,4 +1,5 @@
-"""Moderation pages: an action on one item (POST ``/w/<ws>/inbox/<id>/moderate``), retry, bulk hide/delete."""
+"""Moderation pages: an action on one item (POST ``/w/<ws>/inbox/<id>/moderate``, also editing our own reply),
+retry, bulk hide/delete."""
 
 from __future__ import annotations
 
@@ -31,20 +32,30 @@ def _thread_url(ws, interaction) -> str:
     return url_for("inbox.thread", workspace=ws.slug, interaction_id=interaction.id) + "#moderation"
 
 
+def _reply_of(interaction: Interaction, raw: str | None) -> Reply | None:
+    """The reply ``raw`` names, which must be one of ``interaction``'s (anything else is not found)."""
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        abort(404)
+    reply = get_scoped_or_404(Reply, int(raw))
+    if reply.interaction_id != interaction.id:
+        abort(404)
+    return reply
+
+
 @bp.route("/w/<workspace>/inbox/<int:interaction_id>/moderate", methods=["GET", "POST"])
 @permission_required("inbox.work", hide=True)
 def moderate(workspace: str, interaction_id: int):
-    """Do a moderation action on the platform (queued); GET shows the choices (and confirms without JS)."""
+    """Do a moderation action on the platform (queued); GET shows the choices (and confirms without JS), and
+    with ``action=edit&reply=<id>`` the form that edits our reply (the thread's inline form without JS)."""
     ws, interaction = _interaction(workspace, interaction_id)
     form = ModerateForm()
     status = 200
+    reply = None
     if request.method == "POST":
         if form.validate():
-            reply = None
-            if form.reply.data:
-                reply = get_scoped_or_404(Reply, int(form.reply.data))
-                if reply.interaction_id != interaction.id:
-                    abort(404)
+            reply = _reply_of(interaction, form.reply.data)
             try:
                 row = services.queue_action(current_user, interaction, form.action.data, text=form.text.data,
                                             reply=reply, ip=client_ip())
@@ -54,14 +65,31 @@ def moderate(workspace: str, interaction_id: int):
                 flash(_("%(action)s: queued for %(platform)s. The state shows here.",
                         action=services.ACTION_LABELS[row.action],
                         platform=services.platform_name(interaction.platform)), "success")
+                if reply is not None:
+                    return redirect(url_for("inbox.thread", workspace=ws.slug, interaction_id=interaction.id)
+                                    + f"#reply-{reply.id}", 303)
                 return redirect(_thread_url(ws, interaction), 303)
         status = 400
-    elif request.args.get("action"):
-        form.action.data = request.args.get("action")
+        if reply is None and not form.reply.errors:  # the edit form again, with the reply it was about
+            reply = _reply_of(interaction, form.reply.data)
+    else:
+        reply = _reply_of(interaction, request.args.get("reply"))
+        if request.args.get("action"):
+            form.action.data = request.args.get("action")
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
     state = services.states_of([interaction.id]).get(interaction.id, services.ItemState())
+    offered = services.offered_actions(interaction, state, channel)
+    # The edit form: of the reply named, or of the item itself when it is ours.
+    editing = None
+    if reply is not None or (form.action.data == "edit" and "edit" in offered):
+        edits = services.edits_of(interaction, reply)
+        allowed = ("edit" in (services.reply_actions(reply, interaction, channel) if reply is not None else offered)
+                   and edits.pending is None)
+        editing = {"reply": reply, "text": services.current_text(interaction, reply), "allowed": allowed,
+                   "edits": edits, "draft": form.text.data if form.action.data == "edit" and form.text.data
+                   else None}
     return render_template("moderation/moderate.html", workspace=ws, interaction=interaction, form=form,
-                           channel=channel, offered=services.offered_actions(interaction, state, channel),
+                           channel=channel, offered=[a for a in offered if a != "edit"], editing=editing,
                            history=services.history(interaction), labels=services.ACTION_LABELS,
                            done_labels=services.DONE_LABELS, status_labels=services.STATUS_LABELS), status
 

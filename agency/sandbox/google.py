@@ -162,8 +162,8 @@ def review_json(account: Account, item: Item, now: float) -> dict[str, Any]:
         row["comment"] = item.text
     replies = _reply_records(st, account, item.id, now)
     if replies:
-        latest = replies[-1]
-        row["reviewReply"] = {"comment": latest["text"], "updateTime": rfc3339(latest["ts"])}
+        latest = st.dynamic_item(account, replies[-1], now)  # an edit (updateReply again) applied
+        row["reviewReply"] = {"comment": latest.text, "updateTime": rfc3339(latest.updated_ts)}
     return row
 
 
@@ -300,6 +300,13 @@ def update_reply(a: str, loc: str, review_id: str) -> Response:
     if not text or len(text.encode()) > 4096:
         return google_error(400, "Request contains an invalid argument.", "INVALID_ARGUMENT")
     st = state()
+    existing = _reply_records(st, account, review_id, st.now())
+    if existing:
+        # Replacing the answer there is: its text changes, the update time moves (the answer stays one).
+        st.set_override(account, existing[-1]["id"], text=text)
+        st.log_reply(account, id=existing[-1]["id"], kind="reply", text=text, target=review_id)
+        st.log_moderation(account, "edit", f"{review_id}/reply", text=text)
+        return jsonify({"comment": text, "updateTime": rfc3339(st.dynamic_item(account, existing[-1]).updated_ts)})
     record = st.add_record(account, kind="reply", text=text, own=True, parent_id=review_id,
                            author_id=account.account_id, author_name=account.name)
     st.log_reply(account, id=record["id"], kind="reply", text=text, target=review_id)

@@ -4,12 +4,13 @@ Shapes follow the Graph API reference: Comment node (``POST /{comment-id}`` with
 ``hide`` on Instagram; ``DELETE /{comment-id}``; ``POST|DELETE /{comment-id}/likes``), Page ``blocked``
 edge (``POST|DELETE /{page-id}/blocked`` with ``user``), and private replies (``POST /{page-id}/messages``
 with ``recipient={"comment_id": ...}``, one per comment: a second answers ``(#10900) Activity already
-replied to``). Success answers ``{"success": true}``.
+replied to``). Updating a comment's text (``POST /{comment-id}`` with ``message``) works on Facebook
+for the Page's own comments only; Instagram comments cannot be edited. Success answers ``{"success": true}``.
 """
 
 from __future__ import annotations
 
-from flask import Response, g, jsonify
+from flask import Response, g, jsonify, request
 
 from agency.sandbox.common import state
 from agency.sandbox.graph import FB, IG, bp, graph_error, not_found
@@ -18,6 +19,8 @@ from agency.sandbox.state import Account, Item
 
 #: Private replies are allowed within 7 days of the comment (Messenger Platform, private replies).
 PRIVATE_REPLY_WINDOW = 7 * 24 * 3600
+#: A comment's ``message`` holds at most 8000 characters (Graph API Comment reference).
+COMMENT_MAX = 8000
 
 
 def _comment(account: Account, node: str) -> Item | None:
@@ -39,13 +42,18 @@ def _truthy(value) -> bool | None:
 
 @bp.post("/<node>")
 def update_node(node: str) -> Response:
-    """Hide or unhide a comment (``is_hidden`` on Facebook, ``hide`` on Instagram)."""
+    """Edit the Page's own comment (``message``, Facebook only), or hide or unhide a comment (``is_hidden`` on
+    Facebook, ``hide`` on Instagram)."""
     account: Account | None = g.account
     if account is None:
         return graph_error("An active access token must be used.", 2500)
     item = _comment(account, node)
     if item is None:
         return not_found(node)
+    # The raw value: a text that happens to start with "{" is still a text.
+    message = (request.get_json(silent=True) or {}).get("message", request.values.get("message"))
+    if message is not None and account.platform != IG:
+        return _edit(account, item, message)
     hidden = _truthy(_param("hide") if account.platform == IG else _param("is_hidden"))
     if hidden is None:
         return graph_error("(#100) Unsupported post request.", 100)
@@ -55,6 +63,20 @@ def update_node(node: str) -> Response:
     st = state()
     st.set_flag(account, "hidden", item.id, hidden)
     st.log_moderation(account, "hide" if hidden else "unhide", item.id)
+    return jsonify({"success": True})
+
+
+def _edit(account: Account, item: Item, message) -> Response:
+    if not isinstance(message, str) or not message.strip():
+        return graph_error("(#100) The parameter message is required", 100)
+    if len(message) > COMMENT_MAX:
+        return graph_error(f"(#100) Length of param message must be less than or equal to {COMMENT_MAX}", 100)
+    if not item.own:
+        # Meta: only the author of a comment can change its text.
+        return graph_error("(#200) Permissions error", 200, 403, err_type="OAuthException")
+    st = state()
+    st.set_override(account, item.id, text=message)
+    st.log_moderation(account, "edit", item.id, text=message)
     return jsonify({"success": True})
 
 
@@ -113,7 +135,8 @@ def block_user(node: str) -> Response:
 
 
 def private_reply(account: Account, comment_id: str, text: str) -> Response:
-    """A Messenger private reply to a comment (called by the Send API for ``recipient.comment_id``)."""
+    """A private reply to a comment, on Messenger or Instagram Direct (called by the Send API for
+    ``recipient.comment_id``)."""
     st = state()
     item = _comment(account, comment_id)
     if item is None or item.own:

@@ -125,7 +125,10 @@ def send_message(node: str) -> Response:
         from agency.sandbox.graph_moderation import private_reply
 
         text = message.get("text") if isinstance(message, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+        if account.platform == IG:  # Instagram Messaging: UTF-8, 1000 bytes or less
+            if not isinstance(text, str) or not text.strip() or len(text.encode("utf-8")) > 1000:
+                return graph_error("(#100) message[text] is required (at most 1000 bytes)", 100)
+        elif not isinstance(text, str) or not text.strip() or len(text) > 2000:
             return graph_error("(#100) message[text] is required (at most 2000 characters)", 100)
         return private_reply(account, str(recipient["comment_id"]), text)
     messaging_type = _param("messaging_type")

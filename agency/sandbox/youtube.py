@@ -1,7 +1,7 @@
-"""YouTube Data API v3 stand-in: commentThreads, comments (list by parent or id, insert), channels.
+"""YouTube Data API v3 stand-in: commentThreads, comments (list by parent or id, insert, update), channels.
 
 Shapes follow developers.google.com/youtube/v3/docs (commentThreads.list, comments.list,
-comments.insert); errors carry ``errors[].reason`` such as quotaExceeded or rateLimitExceeded.
+comments.insert, comments.update); errors carry ``errors[].reason`` such as quotaExceeded or rateLimitExceeded.
 """
 
 from __future__ import annotations
@@ -167,6 +167,38 @@ def insert_comment() -> Response:
                            author_name=account.name)
     st.log_reply(account, id=record["id"], kind="reply", text=text, target=parent.id)
     return jsonify(comment_json(account, st.dynamic_item(account, record)))
+
+
+@bp.put("/comments")
+def update_comment() -> Response:
+    """comments.update: change the text (``snippet.textOriginal``) of the channel's own comment; answers the
+    comment. The reference's errors: commentTextTooLong (400), forbidden (403), commentNotFound (404)."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    comment_id = str(body.get("id") or "")
+    account = authorise(YT, _account_of_comment(comment_id))
+    if isinstance(account, Response):
+        return account
+    if "snippet" not in request.args.get("part", "").split(","):
+        return google_error(400, "The part parameter must include snippet.", "INVALID_ARGUMENT",
+                            "missingRequiredParameter")
+    snippet = body.get("snippet") if isinstance(body.get("snippet"), dict) else {}
+    text = snippet.get("textOriginal")
+    st = state()
+    item = st.lookup(account, comment_id) if comment_id else None
+    if item is None or item.deleted or item.kind not in ("comment", "reply"):
+        return google_error(404, "The specified comment could not be found.", "NOT_FOUND", "commentNotFound")
+    if not isinstance(text, str) or not text.strip():
+        return google_error(400, "The request metadata is invalid.", "INVALID_ARGUMENT", "invalidCommentMetadata")
+    if len(text) > 10_000:
+        return google_error(400, "The comment contains too many characters in snippet.textOriginal.",
+                            "INVALID_ARGUMENT", "commentTextTooLong")
+    if not item.own:
+        return google_error(403, "The comment could not be updated due to insufficient permissions.",
+                            "PERMISSION_DENIED", "forbidden")
+    st.set_override(account, item.id, text=text)
+    st.log_moderation(account, "edit", item.id, text=text)
+    return jsonify(comment_json(account, st.lookup(account, item.id)))
 
 
 MODERATION_STATUSES = ("heldForReview", "published", "rejected")

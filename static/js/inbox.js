@@ -134,7 +134,34 @@
     window.addEventListener("pagehide", function () { beat(true); });
   }
 
+  // Editing our sent reply: the "Edit" link opens the form in place (without JS it opens the edit page).
+  function setupEdits(root) {
+    root.querySelectorAll("[data-mod-edit-reply]").forEach(function (link) {
+      var form = root.querySelector('[data-mod-edit-form="' + link.getAttribute("data-mod-edit-reply") + '"]');
+      if (!form) return;
+      var text = form.querySelector("textarea");
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        form.hidden = false;
+        link.hidden = true;
+        if (text) { text.focus(); text.setSelectionRange(text.value.length, text.value.length); }
+      });
+      var cancel = form.querySelector("[data-mod-edit-cancel]");
+      if (cancel) cancel.addEventListener("click", function () {
+        form.hidden = true;
+        link.hidden = false;
+        link.focus();
+      });
+      // A second click while the first submit is on its way sends nothing more.
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) window.setTimeout(function () { button.disabled = true; }, 0);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupEdits(document);
     var list = document.querySelector("[data-list]");
     if (list) setupList(list);
     else if (document.querySelector(".inbox-main")) {

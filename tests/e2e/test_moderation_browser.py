@@ -1,7 +1,7 @@
 """Browser journey of moderation: a fan comments on the sandbox; the community manager hides it from the
 thread (it is hidden on the sandbox), unhides it, and deletes another from the list's bulk bar; a held reply
-waits on the approvals page until the account manager approves it; a new fan comment shows in two open inboxes
-without a reload."""
+waits on the approvals page until the account manager approves it, and once sent is edited in place and the edit
+undone; a new fan comment shows in two open inboxes without a reload."""
 
 from __future__ import annotations
 
@@ -136,6 +136,29 @@ def test_reply_waits_for_the_account_managers_approval(browser, live_server, mod
             r["text"] for r in sandbox.admin("GET", "replies", account_id=world["account_id"])["replies"]]:
         assert time.monotonic() < deadline, "the approved reply was not sent"
         am.wait_for_timeout(300)
+    # Replies here need approval, so the account manager (an approver) edits the sent reply in place, then
+    # undoes the edit.
+    am.goto(f"{live_server}/w/{world['slug']}/inbox/?status=all")
+    am.click("text=Troll Torsten")
+    am.wait_for_selector("[data-mod-edit-reply]", timeout=30000)  # the page reloads itself once the reply is sent
+    am.wait_for_load_state("load")  # inbox.js has wired the inline form (before, the link opens the edit page)
+    am.click("[data-mod-edit-reply]")
+    form = am.locator("[data-mod-edit-form]")
+    assert form.is_visible()  # inline, no page change
+    form.locator("textarea").fill("Das tut uns leid! Schreiben Sie uns bitte eine Nachricht.")
+    form.scroll_into_view_if_needed()
+    screenshot(am, "moderation-reply-edit-form")
+    form.locator("button[type=submit]").click()
+    _until(lambda: am.locator("[data-reply-edit-state=edited]").count() > 0, am)
+    assert "Schreiben Sie uns bitte eine Nachricht." in am.inner_text("[data-reply-id]")
+    screenshot(am, "moderation-reply-edited")
+    am.click("[data-mod-undo-edit]")
+    _until(lambda: "Schreiben Sie uns gern." in am.inner_text("[data-reply-id]")
+           and am.locator("[data-reply-edit-state=pending]").count() == 0, am)
+    edits = [e["text"] for e in sandbox.admin("GET", "moderation", account_id=world["account_id"])["moderation"]
+             if e["action"] == "edit"]
+    assert edits == ["Das tut uns leid! Schreiben Sie uns bitte eine Nachricht.",
+                     "Das tut uns leid! Was ist passiert? Schreiben Sie uns gern."]
 
 
 def _sync(_app, world) -> None:

@@ -94,7 +94,8 @@ def test_hide_unhide_delete_on_instagram_and_youtube(world, platform, connect, f
     channel = connect(name)
     account = channel.external_account_id
     item = fan_comment(channel, "Unverschämt, dieser Service")
-    assert set(services.available_actions(item)) == {"hide", "unhide", "delete"}
+    assert set(services.available_actions(item)) == {"hide", "unhide", "delete"} | (
+        {"private_reply"} if name == "instagram_business" else set())
     assert run(services.queue_action(world.cm_a, item, "hide")) == "done"
     assert platform_state(platform, account)["hidden"] == [item.external_id]
     assert run(services.queue_action(world.cm_a, item, "unhide")) == "done"
@@ -118,7 +119,7 @@ def test_delete_our_own_reply(world, platform, connect, fan_comment, name):
     assert send_reply.__wrapped__(reply.agency_id, reply.id) == "sent"
     db.session.expire_all()
     reply = db.session.get(Reply, reply.id)
-    assert services.reply_actions(reply, item) == ("delete",)
+    assert services.reply_actions(reply, item) == ("edit", "delete")
     row = services.queue_action(world.cm_a, item, "delete", reply=reply)
     assert run(row) == "done"
     log = platform_log(platform, channel.external_account_id)
@@ -215,3 +216,20 @@ def test_moderation_counts_for_reports(world, platform, connect, fan_comment):
     counts = wiring.provided("moderation_counts")(world.ws_a.id, now - timedelta(hours=1), now + timedelta(hours=1))
     assert counts == {"hide": 2, "delete": 1}
     assert wiring.provided("moderation_counts")(world.ws_a.id, now - timedelta(days=3), now - timedelta(days=2)) == {}
+
+
+def test_private_reply_on_instagram(world, platform, connect, fan_comment):
+    channel = connect("instagram_business")
+    account = channel.external_account_id
+    item = fan_comment(channel, "Was kostet der Versand?")
+    with pytest.raises(ValidationError, match="1000 bytes"):
+        services.queue_action(world.cm_a, item, "private_reply", text="ü" * 501)  # 1002 bytes
+    row = services.queue_action(world.cm_a, item, "private_reply", text="Wir schreiben Ihnen die Preise privat.")
+    db.session.commit()
+    assert run(row) == "done" and _fresh(row).external_id
+    sent = [e for e in platform_log(platform, account) if e["action"] == "private_reply"]
+    assert [(e["target"], e["text"]) for e in sent] == [(item.external_id, "Wir schreiben Ihnen die Preise privat.")]
+    assert services.states_of([item.id])[item.id].private_reply
+    assert "private_reply" not in services.offered_actions(item, services.states_of([item.id])[item.id])
+    with pytest.raises(ValidationError, match="privately already"):
+        services.queue_action(world.cm_a, item, "private_reply", text="Noch einmal")

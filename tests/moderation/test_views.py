@@ -141,3 +141,20 @@ def test_only_staff_of_the_workspace_moderate(app, world, platform, connect, fan
         login(client, user)
         assert post_form(client, url, {"action": "hide"}).status_code == 404
     assert _count() == 0
+
+
+def test_private_reply_on_instagram_from_the_thread(client, world, platform, connect, fan_comment):
+    channel = connect("instagram_business")
+    item = fan_comment(channel, "Gibt es das in Blau?")
+    login(client, world.cm_a)
+    page = client.get(f"/w/{world.ws_a.slug}/inbox/{item.id}").get_data(as_text=True)
+    assert "Answer privately (Instagram Direct)" in page and 'maxlength="1000"' in page
+    url = f"/w/{world.ws_a.slug}/inbox/{item.id}/moderate"
+    too_long = post_form(client, url, {"action": "private_reply", "text": "ü" * 501})
+    assert too_long.status_code == 400 and "1000 bytes" in too_long.get_data(as_text=True)
+    assert _count() == 0
+    assert post_form(client, url, {"action": "private_reply", "text": "Ja, schreiben Sie uns!"}).status_code == 303
+    row = db.session.scalars(select(ModerationAction)).one()
+    assert run(row) == "done"
+    page = client.get(f"/w/{world.ws_a.slug}/inbox/{item.id}").get_data(as_text=True)
+    assert "answered privately" in page and "Answer privately (Instagram Direct)" not in page

@@ -163,7 +163,7 @@ class ModerationTarget:
 
 
 #: Every moderation action a connector may offer (each platform offers a subset, see ``moderation_actions``).
-MODERATION_ACTIONS = ("hide", "unhide", "delete", "like", "unlike", "ban", "unban", "private_reply")
+MODERATION_ACTIONS = ("hide", "unhide", "delete", "like", "unlike", "ban", "unban", "private_reply", "edit")
 
 
 class ConnectorError(Exception):
@@ -552,8 +552,9 @@ class Connector(abc.ABC):
     def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
         """Do ``action`` on the platform; returns the id of what it created (a private reply), else None.
 
-        Every action but ``private_reply`` sets a state (hidden, deleted, liked, banned) and may be repeated
-        safely; a private reply is refused by the platform once the comment has one (``AlreadyDone``).
+        Every action but ``private_reply`` sets a state (hidden, deleted, liked, banned, the text of our own
+        reply for ``edit``) and may be repeated safely; a private reply is refused by the platform once the
+        comment has one (``AlreadyDone``).
         """
         raise PlatformError(f"{self.platform_label} does not allow this action here.")
 

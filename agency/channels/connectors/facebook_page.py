@@ -348,23 +348,27 @@ class FacebookPageConnector(GraphConnector):
     # Graph API reference, Comment node: POST /{comment-id} with is_hidden, DELETE /{comment-id},
     # POST|DELETE /{comment-id}/likes; Page node: POST|DELETE /{page-id}/blocked with ``user``;
     # Messenger Platform private replies: POST /{page-id}/messages with recipient={"comment_id": ...}.
+    # Updating a comment (our own only): POST /{comment-id} with ``message``, answering {"success": true}.
 
     @classmethod
     def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
-        """Fans' comments: hide, delete, like, answer privately, ban the author; our own: delete."""
+        """Fans' comments: hide, delete, like, answer privately, ban the author; our own: edit, delete."""
         if kind in ("comment", "reply"):
             if is_own:
-                return ("delete",)
+                return ("edit", "delete")
             return ("hide", "unhide", "delete", "like", "unlike", "private_reply", "ban", "unban")
         if kind == "direct_message" and not is_own:
             return ("ban", "unban")
         return ()
 
     def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
-        """Hide, delete, like a comment as the Page, ban its author, or answer it privately."""
+        """Hide, delete, like a comment as the Page, ban its author, answer it privately, or edit our own."""
         self._check_moderation(action, target)
         node = join_path(target.external_id)
-        if action in ("hide", "unhide"):
+        if action == "edit":
+            self.check_reply_text(text or "", target.kind)
+            self.graph("POST", node, data={"message": text})
+        elif action in ("hide", "unhide"):
             self.graph("POST", node, data={"is_hidden": "true" if action == "hide" else "false"})
         elif action == "delete":
             with contextlib.suppress(GraphNotFound):  # gone already (an earlier attempt): what was wanted

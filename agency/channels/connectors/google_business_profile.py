@@ -181,18 +181,28 @@ class GoogleBusinessProfileConnector(GoogleConnector):
         return items[0]
 
     # -- moderation ------------------------------------------------------------------------
-    # Business Profile API: accounts.locations.reviews.deleteReply (DELETE .../reviews/{id}/reply).
+    # Business Profile API: accounts.locations.reviews.deleteReply (DELETE .../reviews/{id}/reply);
+    # updateReply (PUT .../reviews/{id}/reply with {comment}) replaces our answer, the same call that creates it.
     # Reviews themselves cannot be hidden or deleted by the business.
 
     @classmethod
     def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
-        """Only our own answer to a review can be deleted."""
-        return ("delete",) if kind == "reply" and is_own else ()
+        """Only our own answer to a review can be edited or deleted."""
+        return ("edit", "delete") if kind == "reply" and is_own else ()
 
     def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
-        """Delete the owner's answer to a review."""
+        """Edit or delete the owner's answer to a review."""
         self._check_moderation(action, target)
         review_id = target.parent_external_id or target.external_id.split("/")[0]
+        if action == "edit":
+            self.check_reply_text(text or "", "reply")
+            # updateReply would create an answer where none is: an answer deleted meanwhile (on Google or
+            # by us) is not brought back by an edit.
+            review = self.call("GET", self._location_path("reviews", review_id))
+            if not review.get("reviewReply"):
+                raise NotFound("Google could not find the answer to this review any more.")
+            self.call("PUT", self._location_path("reviews", review_id, "reply"), json_body={"comment": text})
+            return None
         with contextlib.suppress(NotFound):  # no answer (any more): what was wanted
             self.call("DELETE", self._location_path("reviews", review_id, "reply"))
         return None

@@ -21,6 +21,7 @@ from agency.channels.connectors.base import (
     PassContext,
     PlatformError,
     PlatformItem,
+    ReplyLimit,
     ReplyTarget,
     SentReply,
     Stream,
@@ -38,6 +39,8 @@ COMMENT_FIELDS = f"id,text,timestamp,username,from,hidden,replies{{{REPLY_FIELDS
 TAG_FIELDS = "id,caption,timestamp,username,permalink,media_type,media_url,thumbnail_url"
 #: Instagram caps comment text at 2,200 characters (the same limit as captions).
 COMMENT_MAX = 2200
+#: Instagram Messaging (send a message): "Message text must be UTF-8 and be 1000 bytes or less" — private replies too.
+MESSAGE_MAX_BYTES = 1000
 
 
 def picture_of(media: dict[str, Any] | None) -> str | None:
@@ -54,6 +57,11 @@ class InstagramBusinessConnector(GraphConnector):
     platform = "instagram_business"
     label = "Instagram"
     max_reply_length = COMMENT_MAX
+
+    @classmethod
+    def reply_limit(cls, kind: str) -> ReplyLimit:
+        """Comments hold 2,200 characters; a direct message (a private reply) 1000 bytes."""
+        return ReplyLimit(MESSAGE_MAX_BYTES, "bytes") if kind == "direct_message" else ReplyLimit(COMMENT_MAX)
 
     def verify_access(self) -> VerifiedAccount:
         """Read the IG user with the token: Graph shows it only to tokens of its linked Page.
@@ -195,18 +203,26 @@ class InstagramBusinessConnector(GraphConnector):
 
     # -- moderation ------------------------------------------------------------------------
     # Instagram Graph API, IG Comment: POST /{ig-comment-id}?hide=true|false, DELETE /{ig-comment-id}.
+    # Instagram Messaging, private replies: POST /{ig-user-id}/messages with recipient={"comment_id": ...}, one per
+    # comment within 7 days of it (a second is refused with code 10900, like Messenger's).
+    # The IG Comment node has no way to change a comment's text, so editing our own reply is not offered.
 
     @classmethod
     def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
-        """Fans' comments: hide, unhide, delete; our own replies: delete."""
+        """Fans' comments: hide, unhide, delete, answer privately; our own replies: delete."""
         if kind in ("comment", "reply"):
-            return ("delete",) if is_own else ("hide", "unhide", "delete")
+            return ("delete",) if is_own else ("hide", "unhide", "delete", "private_reply")
         return ()
 
     def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
-        """Hide, unhide or delete a comment."""
+        """Hide, unhide or delete a comment, or answer it privately (Instagram Direct)."""
         self._check_moderation(action, target)
         node = join_path(target.external_id)
+        if action == "private_reply":
+            self.check_reply_text(text or "", "direct_message")
+            body = self.graph("POST", join_path(self.account_id, "messages"),
+                              json_body={"recipient": {"comment_id": target.external_id}, "message": {"text": text}})
+            return str(body.get("message_id") or "")
         if action in ("hide", "unhide"):
             self.graph("POST", node, data={"hide": "true" if action == "hide" else "false"})
         else:

@@ -158,22 +158,27 @@ class YouTubeChannelConnector(GoogleConnector):
     # -- moderation ------------------------------------------------------------------------
     # YouTube Data API v3: comments.setModerationStatus (POST comments/setModerationStatus?id=&moderationStatus=
     # heldForReview|published|rejected, 204) for comments on the channel's videos; comments.delete (DELETE
-    # comments?id=, 204) for the channel's own comments.
+    # comments?id=, 204) for the channel's own comments; comments.update (PUT comments?part=snippet with the
+    # comment resource {id, snippet.textOriginal}, answering the comment) edits the channel's own comment.
 
     #: our action → the moderation status YouTube sets
     MODERATION_STATUS = {"hide": "heldForReview", "unhide": "published", "delete": "rejected"}
 
     @classmethod
     def moderation_actions(cls, kind: str, is_own: bool) -> tuple[str, ...]:
-        """Fans' comments: hold for review, publish again, reject; our own replies: delete."""
+        """Fans' comments: hold for review, publish again, reject; our own replies: edit, delete."""
         if kind in ("comment", "reply"):
-            return ("delete",) if is_own else ("hide", "unhide", "delete")
+            return ("edit", "delete") if is_own else ("hide", "unhide", "delete")
         return ()
 
     def moderate(self, action: str, target: ModerationTarget, text: str | None = None) -> str | None:
-        """Hold for review (hide), publish (unhide) or reject (delete) a fan's comment; delete our own."""
+        """Hold for review (hide), publish (unhide) or reject (delete) a fan's comment; edit or delete our own."""
         self._check_moderation(action, target)
-        if target.is_own:
+        if action == "edit":
+            self.check_reply_text(text or "", target.kind)
+            self.call("PUT", "comments", params={"part": "snippet"},
+                      json_body={"id": target.external_id, "snippet": {"textOriginal": text}})
+        elif target.is_own:
             with contextlib.suppress(NotFound):  # gone already: what was wanted
                 self.call("DELETE", "comments", params={"id": target.external_id})
         else:
