@@ -64,7 +64,6 @@ def sweep_lost_sends() -> int:
                 send_state=SendState.FAILED, send_error=_(
                     "Sending was interrupted (for example when a worker stopped). Send again: nothing is billed "
                     "twice."))).rowcount
-        db.session.commit()
     if marked:
         log.warning("marked %d invoices whose sending job was lost as failed", marked)
     return marked

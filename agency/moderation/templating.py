@@ -63,21 +63,41 @@ def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]
 def moderation_reply_panel(reply: Reply) -> SimpleNamespace | None:
     """What the thread shows beside one of our sent replies: what may be done to it on the platform (edit, delete),
     the state of its edits, the edit form's limit, and the item it answers (the forms post to that item's address:
-    in a thread it is not always the item on screen). Two queries per reply: its actions, the platform's copy."""
+    in a thread it is not always the item on screen). Two queries per answered item, however many replies."""
     if reply.status != "sent":
         return None
     owner = db.session.get(Interaction, reply.interaction_id)
-    rows = list(db.session.scalars(select(ModerationAction).where(
-        ModerationAction.interaction_id == reply.interaction_id, ModerationAction.reply_id == reply.id)
-        .order_by(ModerationAction.id.desc()).limit(50)))
+    actions_by_reply, copies = _reply_facts(owner)
+    rows = actions_by_reply.get(reply.id, [])
     edits = services.summarise_edits([r for r in rows if r.action == "edit"], services.current_text(owner, reply))
     actions: tuple[str, ...] = ()
     if not any(r.action == "delete" and r.status in ("queued", "sending", "done") for r in rows):
-        copy = services.own_copy(owner, reply)
+        copy = copies.get(reply.external_id) if reply.external_id else None
         if copy is None or not copy.is_deleted:
             actions = _without_refused_edit(services.reply_actions(reply, owner), owner)
     return SimpleNamespace(interaction=owner, actions=actions, edits=edits,
                            hint=moderation_edit_hint(owner) if "edit" in actions else None)
+
+
+def _reply_facts(owner: Interaction) -> tuple[dict[int, list[ModerationAction]], dict[str, Interaction]]:
+    """Per answered item and request: the moderation actions of our replies to it (newest first, by reply) and
+    the synced copies of those replies on the platform (by external id) — two queries for all its replies."""
+    cache = g.setdefault("_reply_facts", {})
+    if owner.id not in cache:
+        by_reply: dict[int, list[ModerationAction]] = {}
+        for row in db.session.scalars(select(ModerationAction).where(
+                ModerationAction.interaction_id == owner.id, ModerationAction.reply_id.is_not(None))
+                .order_by(ModerationAction.id.desc()).limit(1000)):
+            by_reply.setdefault(row.reply_id, []).append(row)
+        copies: dict[str, Interaction] = {}
+        if owner.channel_id is not None:
+            for copy in db.session.scalars(select(Interaction).join(Reply, Reply.external_id == Interaction.external_id)
+                                           .where(Reply.interaction_id == owner.id,
+                                                  Interaction.channel_id == owner.channel_id,
+                                                  Interaction.is_own.is_(True))):
+                copies.setdefault(copy.external_id, copy)
+        cache[owner.id] = (by_reply, copies)
+    return cache[owner.id]
 
 
 def _without_refused_edit(actions, interaction: Interaction):

@@ -11,7 +11,9 @@ def _interaction(world) -> Interaction:
     if found is None:
         found = Interaction(agency_id=world.agency_a.id, workspace_id=world.ws_a.id, platform="facebook_page",
                             external_id="ct-1", kind="comment", author_name="Anna", text="Hallo",
-                            platform_created_at=datetime.now(UTC))
+                            platform_created_at=datetime.now(UTC),
+                            # Not a platform host: the proxy refuses it without a request (a placeholder for A).
+                            media={"images": ["https://pictures.invalid/1.png"]})
         db.session.add(found)
         db.session.flush()
         world._interaction = found
@@ -47,4 +49,5 @@ RESOLVERS = {
     "reply_id": _reply,
     "view_id": _view,
     "rule_id": _rule,
+    "which": lambda world: "1",  # the item's first picture
 }
