@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
     wiring.provide(app, "moderation_counts", services.moderation_counts)
     wiring.provide(app, "reply_approval", approvals.hold_for_approval)
     wiring.provide(app, "client_approvals", approvals.client_approvals)
+    wiring.provide(app, "approval_waits", templating.approval_waits)
+    wiring.provide(app, "approvals_waiting", approvals.approvals_waiting)
     wiring.add_workspace_link(app, _l("Approvals"), "moderation.approvals_page", order=44)
     wiring.add_workspace_link(app, _l("Rules log"), "moderation.rule_log", permission="inbox.work", order=46)
     wiring.add_workspace_link(app, _l("Auto-assignment"), "moderation.assignment_page",

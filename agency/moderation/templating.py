@@ -30,7 +30,7 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
     from agency.inbox.services import staff_of_workspace
 
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
-    state = services.states_of([interaction.id]).get(interaction.id, services.ItemState())
+    state = moderation_states([interaction]).get(interaction.id, services.ItemState())
     history = services.history(interaction)
     staff = {u.id: u.name for u in staff_of_workspace(interaction.agency_id, interaction.workspace_id)} \
         if history else {}
@@ -47,6 +47,13 @@ def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]
     if key not in cache:
         cache[key] = services.states_of(list(key))
     return cache[key]
+
+
+def approval_waits(items: list[Interaction]) -> dict:
+    """Since when a reply of each item has waited for approval: the page's moderation states (already read once
+    per page for the row slot) carry it, so the SLA badges cost no statement of their own."""
+    return {item_id: state.approval_since for item_id, state in moderation_states(items).items()
+            if state.approval_since is not None}
 
 
 def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[str, ...]:
