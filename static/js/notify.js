@@ -27,9 +27,13 @@
     var state = document.querySelector("[data-notify-state]");
     if (!button || !state) return;
     function show() {
-      if (!supported()) { button.hidden = true; state.textContent = words("data-text-unsupported", {}); return; }
+      if (!supported()) {
+        button.classList.add("hidden");
+        state.textContent = words("data-text-unsupported", {});
+        return;
+      }
       var permission = window.Notification.permission;
-      button.hidden = permission !== "default";
+      button.classList.toggle("hidden", permission !== "default");
       state.textContent = permission === "granted" ? words("data-text-granted", {})
         : permission === "denied" ? words("data-text-denied", {}) : "";
     }
