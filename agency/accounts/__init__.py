@@ -15,16 +15,23 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(session_user_id: str):
         try:
-            user_id, generation = (int(part) for part in session_user_id.split(":", 1))
+            parts = [int(part) for part in session_user_id.split(":")]
         except (ValueError, AttributeError):
             return None
         from agency import db
 
-        with db.system_scope("load the signed-in user of a session"):
+        if len(parts) == 3:
+            # "user:generation:agency" (the session is ours, stored server-side): the request works for that
+            # agency from its first statement, and the user is read under its row-level security.
+            user_id, generation, agency_id = parts
+            db.set_tenant(db.session(), agency_id)
             user = queries.load_user_for_session(user_id, generation)
+            return user if user is not None and user.agency_id == agency_id else None
+        if len(parts) != 2:
+            return None
+        with db.system_scope("load the signed-in user of a session from before the agency was in its id"):
+            user = queries.load_user_for_session(*parts)
             if user is not None:
-                # The request works for this agency: leaving the cross-agency step then switches straight to
-                # it (one scope statement instead of two).
                 db.set_tenant(db.session(), user.agency_id)
             return user
 

@@ -105,7 +105,8 @@ class User(db.TenantMixin, db.TimestampMixin, db.Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        # The agency rides along so that loading the user of a session can run in its agency's scope at once.
+        return f"{self.id}:{self.session_generation}:{self.agency_id}"
 
     @property
     def is_staff(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from agency import db
@@ -45,14 +45,29 @@ def _all_visible(user: User) -> list[Workspace]:
     if cache is None:
         return list(db.session.scalars(visible_workspaces_stmt(user, include_archived=True)))
     if "rows" not in cache:
-        cache["rows"] = list(db.session.scalars(visible_workspaces_stmt(user, include_archived=True)))
+        cache["rows"] = _from_loaded_memberships(user)
+        if cache["rows"] is None:
+            cache["rows"] = list(db.session.scalars(visible_workspaces_stmt(user, include_archived=True)))
     return cache["rows"]
 
 
+def _from_loaded_memberships(user: User) -> list[Workspace] | None:
+    """The assigned workspaces from the memberships the session's user was loaded with (no query), or None
+    when they are not loaded or may be stale (a membership or workspace changed in this request)."""
+    if user.sees_all_workspaces or g.get("_visible_workspaces_changed"):
+        return None
+    if "memberships" not in inspect(user).dict:
+        return None
+    rows = [m.workspace for m in user.memberships if m.workspace.agency_id == user.agency_id]
+    # The database orders by name in its collation (C.UTF-8 on ours: code points, as Python's str order).
+    return sorted(rows, key=lambda w: (w.name, w.id))
+
+
 def forget_visible_workspaces() -> None:
-    """Drop this request's memo (after workspaces or memberships changed)."""
+    """Drop this request's memo (after workspaces or memberships changed); later reads go to the database."""
     if has_request_context():
         g.pop("_visible_workspaces", None)
+        g._visible_workspaces_changed = True
 
 
 def visible_workspaces(user: User, *, include_archived: bool = False) -> list[Workspace]:
@@ -76,10 +91,11 @@ def user_by_email(email: str) -> User | None:
 
 
 def load_user_for_session(user_id: int, generation: int) -> User | None:
-    """The active user with this id and session generation, with its agency (callers need no second query)."""
-    stmt = select(User).options(joinedload(User.agency)).where(
+    """The active user with this id and session generation, with its agency and its memberships' workspaces,
+    in one query (every page needs them: the navigation lists the user's workspaces)."""
+    stmt = select(User).options(joinedload(User.agency), joinedload(User.memberships)).where(
         User.id == user_id, User.session_generation == generation, User.is_active_user.is_(True))
-    return db.session.scalars(stmt).first()
+    return db.session.scalars(stmt).unique().first()
 
 
 def users_of_agency(agency_id: int, *, search: str = "", role: str = "", active: str = "") -> list[User]:

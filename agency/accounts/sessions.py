@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from datetime import timedelta
 
 from flask import Flask, Request, Response
@@ -20,6 +21,10 @@ from agency.queue import get_redis
 
 _PREFIX = "agency:session:"
 _USER_INDEX = "agency:user-sessions:"
+#: An unchanged session is written again (its expiry pushed back, the cookie renewed) at most this often:
+#: writing it on every request cost three Redis round trips per page for nothing.
+REFRESH_EVERY_SECONDS = 60
+_REFRESHED = "_refreshed"
 
 
 class RedisSession(CallbackDict, SessionMixin):
@@ -73,18 +78,26 @@ class RedisSessionInterface(SessionInterface):
             return
         if not session:
             return  # never store empty sessions (anonymous visitors)
+        response.vary.add("Cookie")
+        now = int(time.time())
+        if (not session.modified and not session.new and not session.rotate_requested
+                and now - int(session.get(_REFRESHED) or 0) < REFRESH_EVERY_SECONDS):
+            return
+        session[_REFRESHED] = now
         if session.rotate_requested and not session.new:
             redis.delete(_PREFIX + session.sid)
             session.sid = secrets.token_urlsafe(32)
         elif session.rotate_requested:
             session.sid = secrets.token_urlsafe(32)
         lifetime = self._lifetime(app)
-        redis.setex(_PREFIX + session.sid, lifetime, json.dumps(dict(session)))
+        pipe = redis.pipeline(transaction=False)
+        pipe.setex(_PREFIX + session.sid, lifetime, json.dumps(dict(session)))
         user_id = session.get("_user_id")
         if user_id:
             key = _USER_INDEX + str(user_id).split(":", 1)[0]
-            redis.sadd(key, session.sid)
-            redis.expire(key, lifetime)
+            pipe.sadd(key, session.sid)
+            pipe.expire(key, lifetime)
+        pipe.execute()
         from flask import request
 
         response.set_cookie(
@@ -92,7 +105,6 @@ class RedisSessionInterface(SessionInterface):
             secure=request.is_secure or app.config.get("SESSION_COOKIE_SECURE", False),
             samesite="Lax", domain=domain, path=path,
         )
-        response.vary.add("Cookie")
 
 
 def end_all_sessions(user_id: int) -> int:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from agency import wiring
-    from agency.billing import jobs, queries  # noqa: F401  (jobs register themselves)
+    from agency.billing import jobs, queries
     from agency.billing.views import bp
     from agency.billing.webhooks import bp as webhooks_bp
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     wiring.add_nav(app, _l("Billing"), "billing.overview", "billing.manage", order=40)
     wiring.provide(app, "invoiced_amount", queries.invoiced_amount)
     wiring.provide(app, "portal_invoices", queries.portal_invoices)
+    wiring.add_periodic(app, jobs.sweep_lost_sends, interval=600)
     _describe_audit(app)
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import secrets
 from datetime import date
 
 from flask_babel import force_locale
-from sqlalchemy import event
+from flask_babel import gettext as _
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from sqlalchemy import event, select, update
 
 from agency import db
 from agency.billing import drafting, stripe_gateway
-from agency.queue import get_redis, job
+from agency.billing.models import Invoice, SendState
+from agency.queue import get_queue, get_redis, job
 
+log = logging.getLogger(__name__)
 PROGRESS_TTL = 3600
+_SEND_JOB_ID = re.compile(r"^billing-send-(\d+)-")
 
 
 @job("billing", timeout=300)
@@ -19,6 +27,47 @@ def send_invoice_to_stripe(agency_id: int, invoice_id: int) -> str | None:
     """Send (or finish sending) one finalised invoice through Stripe; safe to run any number of times."""
     invoice = stripe_gateway.send(int(invoice_id), int(agency_id))
     return invoice.send_state if invoice else None
+
+
+def queue_send(agency_id: int, invoice_id: int) -> None:
+    """Queue sending one invoice after the commit, under a job id that names it (so a lost job can be told)."""
+    send_invoice_to_stripe.enqueue(int(agency_id), int(invoice_id),
+                                   job_id=f"billing-send-{int(invoice_id)}-{secrets.token_hex(4)}")
+
+
+def invoices_with_live_send_jobs() -> set[int]:
+    """Ids of the invoices a job on the ``billing`` queue is waiting to send, or sending right now."""
+    queue = get_queue("billing")
+    job_ids = [*queue.get_job_ids(), *ScheduledJobRegistry(queue=queue).get_job_ids(),
+               *StartedJobRegistry(queue=queue).get_job_ids(), *DeferredJobRegistry(queue=queue).get_job_ids()]
+    return {int(m.group(1)) for jid in job_ids if (m := _SEND_JOB_ID.match(str(jid)))}
+
+
+@job("billing", timeout=120)
+def sweep_lost_sends() -> int:
+    """Periodic: an invoice left "sending" with no job to send it (a worker stopped mid-way) says so and offers
+    the retry, instead of looking sent-to-be forever; returns how many. Sending again is safe: it resumes from the
+    Stripe ids committed so far and never bills twice."""
+    with db.system_scope("find invoices being sent without a job in every agency"):
+        candidates = db.session.execute(select(Invoice.agency_id, Invoice.id).where(
+            Invoice.send_state == SendState.SENDING).order_by(Invoice.id).limit(1000)).all()
+    if not candidates:
+        return 0
+    live = invoices_with_live_send_jobs()  # read after the rows: a job queued meanwhile is seen
+    marked = 0
+    for agency_id, invoice_id in candidates:
+        if invoice_id in live:
+            continue
+        with db.tenant(db.session(), agency_id):
+            marked += db.session.execute(update(Invoice).where(
+                Invoice.id == invoice_id, Invoice.send_state == SendState.SENDING).values(
+                send_state=SendState.FAILED, send_error=_(
+                    "Sending was interrupted (for example when a worker stopped). Send again: nothing is billed "
+                    "twice."))).rowcount
+        db.session.commit()
+    if marked:
+        log.warning("marked %d invoices whose sending job was lost as failed", marked)
+    return marked
 
 
 def progress_key(agency_id: int, month: date) -> str:

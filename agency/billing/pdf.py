@@ -6,8 +6,7 @@ WeasyPrint fetches nothing: the template is self-contained and the fetcher allow
 
 from __future__ import annotations
 
-import base64
-from datetime import date
+from datetime import UTC, date
 
 from flask import render_template
 from flask_babel import force_locale, format_date, format_decimal
@@ -19,37 +18,91 @@ from agency.billing.einvoice import invoice_xml, percent
 from agency.billing.models import Invoice, InvoiceKind
 
 FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
-XMP = f"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-  <rdf:Description xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
-      xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"
-      rdf:about="">
-    <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
-      <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
-      <pdfaSchema:namespaceURI>{FACTURX_NS}</pdfaSchema:namespaceURI>
-      <pdfaSchema:prefix>fx</pdfaSchema:prefix>
-      <pdfaSchema:property><rdf:Seq>
-        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentFileName</pdfaProperty:name>
-          <pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category>
-          <pdfaProperty:description>name of the embedded XML invoice file</pdfaProperty:description></rdf:li>
-        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentType</pdfaProperty:name>
-          <pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category>
-          <pdfaProperty:description>INVOICE</pdfaProperty:description></rdf:li>
-        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>Version</pdfaProperty:name>
-          <pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category>
-          <pdfaProperty:description>version of the Factur-X XML schema</pdfaProperty:description></rdf:li>
-        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>ConformanceLevel</pdfaProperty:name>
-          <pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category>
-          <pdfaProperty:description>conformance level of the embedded XML invoice</pdfaProperty:description></rdf:li>
-      </rdf:Seq></pdfaSchema:property>
-    </rdf:li></rdf:Bag></pdfaExtension:schemas>
-  </rdf:Description>
-  <rdf:Description xmlns:fx="{FACTURX_NS}" rdf:about="">
-    <fx:DocumentType>INVOICE</fx:DocumentType>
-    <fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>
-    <fx:Version>1.0</fx:Version>
-    <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
-  </rdf:Description>
-</rdf:RDF>"""
+NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+      "pdfaid": "http://www.aiim.org/pdfa/ns/id/", "dc": "http://purl.org/dc/elements/1.1/",
+      "pdf": "http://ns.adobe.com/pdf/1.3/", "xmp": "http://ns.adobe.com/xap/1.0/",
+      "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/", "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+      "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#", "fx": FACTURX_NS}
+# The Factur-X properties and the PDF/A extension schema that declares them (Factur-X 1.0.7, the sample XMP).
+FACTURX = {"DocumentType": ("INVOICE", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
+           "DocumentFileName": ("factur-x.xml", "The name of the embedded XML document"),
+           "Version": ("1.0", "The actual version of the standard applying to the embedded XML document"),
+           "ConformanceLevel": ("EN 16931", "The conformance level of the embedded XML document")}
+
+
+def xmp_rdf(*, title: str, author: str, producer: str, creator_tool: str, created: str, part: int = 3,
+            conformance: str = "B") -> bytes:
+    """The invoice's one ``rdf:RDF``: PDF/A-3b identification, dc/pdf/xmp properties (equal to the document
+    information dictionary, as PDF/A asks), the Factur-X extension schema and the Factur-X properties.
+
+    WeasyPrint writes its own ``rdf:RDF`` and appends extra XMP as a second one, which PDF/A validators
+    reject; this replaces its block instead (``_facturx_metadata``).
+    """
+    from lxml.etree import Element, SubElement, tostring
+
+    def q(name: str) -> str:
+        prefix, local = name.split(":")
+        return f"{{{NS[prefix]}}}{local}"
+
+    rdf = Element(q("rdf:RDF"), nsmap={"rdf": NS["rdf"]})
+
+    def description(*prefixes: str) -> Element:  # each schema's prefixes declared where it is used, as XMP does
+        return SubElement(rdf, q("rdf:Description"), {q("rdf:about"): ""}, nsmap={p: NS[p] for p in prefixes})
+
+    def text(parent: Element, name: str, value: str, attrib: dict | None = None) -> Element:
+        element = SubElement(parent, q(name), attrib or {})
+        element.text = value
+        return element
+
+    def alt(parent: Element, name: str, value: str) -> None:
+        text(SubElement(SubElement(parent, q(name)), q("rdf:Alt")), "rdf:li", value,
+             {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"})
+
+    pdfaid = description("pdfaid")
+    text(pdfaid, "pdfaid:part", str(part))
+    text(pdfaid, "pdfaid:conformance", conformance)
+    dc = description("dc")
+    alt(dc, "dc:title", title)
+    if author:
+        text(SubElement(SubElement(dc, q("dc:creator")), q("rdf:Seq")), "rdf:li", author)
+    text(description("pdf"), "pdf:Producer", producer)
+    tool = description("xmp")
+    text(tool, "xmp:CreatorTool", creator_tool)
+    text(tool, "xmp:CreateDate", created)
+    text(tool, "xmp:ModifyDate", created)
+    extension = description("pdfaExtension", "pdfaSchema", "pdfaProperty")
+    schema = SubElement(SubElement(SubElement(extension, q("pdfaExtension:schemas")), q("rdf:Bag")), q("rdf:li"),
+                        {q("rdf:parseType"): "Resource"})
+    text(schema, "pdfaSchema:schema", "Factur-X PDFA Extension Schema")
+    text(schema, "pdfaSchema:namespaceURI", FACTURX_NS)
+    text(schema, "pdfaSchema:prefix", "fx")
+    properties = SubElement(SubElement(schema, q("pdfaSchema:property")), q("rdf:Seq"))
+    for name, (_value, meaning) in FACTURX.items():
+        item = SubElement(properties, q("rdf:li"), {q("rdf:parseType"): "Resource"})
+        text(item, "pdfaProperty:name", name)
+        text(item, "pdfaProperty:valueType", "Text")
+        text(item, "pdfaProperty:category", "external")
+        text(item, "pdfaProperty:description", meaning)
+    facturx = description("fx")
+    for name, (value, _meaning) in FACTURX.items():
+        text(facturx, f"fx:{name}", value)
+    return tostring(rdf, encoding="utf-8")
+
+
+def _facturx_metadata(metadata):
+    """WeasyPrint's document metadata with its RDF generation replaced by ``xmp_rdf`` (one ``rdf:RDF``)."""
+    from weasyprint import __version__
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    class FacturXMetadata(DocumentMetadata):
+        def generate_rdf_metadata(self, variant, version, conformance):
+            return xmp_rdf(title=self.title or "", author=", ".join(self.authors), producer=f"WeasyPrint {__version__}",
+                           creator_tool=self.generator or "", created=self.created or "", part=version or 3,
+                           conformance=conformance or "B")
+
+    replaced = FacturXMetadata()
+    replaced.__dict__.update(metadata.__dict__)
+    return replaced
 
 
 def _labels() -> dict:
@@ -105,6 +158,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         html = render_template("billing/invoice_pdf.html", **render_context(invoice))
     attachment = Attachment(string=xml, name="factur-x.xml", description="Factur-X/ZUGFeRD invoice (EN 16931)",
                             relationship="Alternative", url_fetcher=fetcher)
-    xmp = "data:application/rdf+xml;base64," + base64.b64encode(XMP.encode()).decode()
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(
-        pdf_variant="pdf/a-3b", attachments=[attachment], xmp_metadata=[xmp], uncompressed_pdf=False)
+    options = {"pdf_variant": "pdf/a-3b", "attachments": [attachment], "uncompressed_pdf": False}
+    document = HTML(string=html, url_fetcher=fetcher).render(**options)
+    document.metadata = _facturx_metadata(document.metadata)
+    # The information dictionary and the XMP say the same (PDF/A): issuer, tool, the moment of finalising.
+    seller = (invoice.seller or {}).get("name") or ""
+    document.metadata.authors = [seller] if seller else []
+    document.metadata.generator = "Agency"
+    moment = (invoice.finalised_at or db.utcnow()).astimezone(UTC).replace(microsecond=0)
+    document.metadata.created = document.metadata.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return document.write_pdf(**options)

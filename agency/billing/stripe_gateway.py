@@ -6,16 +6,19 @@ created (the customer and invoice by their metadata, the items by the lines' ids
 Stripe accepted, a crash between any two steps, a retry days later (idempotency keys expire after 24 h)
 or a double click all end with one Stripe invoice carrying our number.
 
-The steps: customer (create or reuse) → draft invoice (``pending_invoice_items_behavior=exclude``, our
-number, reverse-charge footer) → one item per line and one per VAT rate, each with ``invoice=`` → check
-the total → finalize → send by e-mail with days until due, or — where the client stored a payment
-method with Stripe — charge it (``collection_method=charge_automatically``, one ``pay`` per invoice; a
-declined card leaves the invoice open with its payment link and says so). A failure records the reason
-and leaves ``send_state = failed`` with a retry; the invoice never looks sent before Stripe has sent it.
+The steps: customer (create, or reuse and bring up to date: name, e-mail, address, language, VAT id) → draft
+invoice (``pending_invoice_items_behavior=exclude``, our number, reverse-charge footer) → one item per line
+and one per VAT rate, each with ``invoice=`` → check the total → finalize → send by e-mail with days until
+due, or — where the client stored a payment method with Stripe — charge it
+(``collection_method=charge_automatically``, one ``pay`` per invoice; a declined card leaves the invoice open
+with its payment link and says so). A failure records the reason and leaves ``send_state = failed`` with a
+retry; the invoice never looks sent before Stripe has sent it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 import stripe
@@ -124,8 +127,9 @@ def _send_steps(invoice: Invoice) -> None:
     sdk = client()
     workspace = db.session.get(Workspace, invoice.workspace_id)
     setup = _settings_row(workspace)
-    customer_id = _customer(sdk, invoice, workspace, setup)
-    stripe_invoice = _stripe_invoice(sdk, invoice, customer_id, automatic=_has_payment_method(sdk, customer_id))
+    customer = _customer(sdk, invoice, workspace, setup)
+    customer_id = customer.id
+    stripe_invoice = _stripe_invoice(sdk, invoice, customer_id, automatic=_has_payment_method(customer))
     if stripe_invoice.status == "draft":
         _items(sdk, invoice, stripe_invoice, customer_id)
         stripe_invoice = sdk.v1.invoices.retrieve(stripe_invoice.id)
@@ -167,23 +171,75 @@ def _settings_row(workspace: Workspace) -> WorkspaceBilling:
     return row
 
 
-def _customer(sdk: stripe.StripeClient, invoice: Invoice, workspace: Workspace, setup: WorkspaceBilling) -> str:
-    if setup.stripe_customer_id:
-        return setup.stripe_customer_id
+def _customer_params(invoice: Invoice, workspace: Workspace, setup: WorkspaceBilling) -> dict:
+    """What Stripe should know of the client, from the invoice's buyer (the details as finalised)."""
     buyer = invoice.buyer
-    params = {"name": buyer.get("name") or workspace.name, "email": buyer.get("email") or setup.billing_email or None,
-              "address": {"line1": buyer.get("street") or "", "postal_code": buyer.get("postcode") or "",
-                          "city": buyer.get("city") or "", "country": buyer.get("country") or "DE"},
-              "preferred_locales": [workspace.locale or "de"],
-              "metadata": {META_WORKSPACE: str(workspace.id), "agency_id": str(workspace.agency_id)}}
-    if buyer.get("vat_id"):
-        params["tax_id_data"] = [{"type": "eu_vat", "value": buyer["vat_id"]}]
-    params = {k: v for k, v in params.items() if v is not None}
-    customer = sdk.v1.customers.create(params=params, options={
-        "idempotency_key": f"agency-{workspace.agency_id}-workspace-{workspace.id}-customer"})
-    setup.stripe_customer_id = customer.id
-    _commit()
-    return customer.id
+    return {"name": buyer.get("name") or workspace.name, "email": buyer.get("email") or setup.billing_email or "",
+            "address": {"line1": buyer.get("street") or "", "postal_code": buyer.get("postcode") or "",
+                        "city": buyer.get("city") or "", "country": buyer.get("country") or "DE"},
+            "preferred_locales": [workspace.locale or "de"]}
+
+
+def _customer_changes(customer, wanted: dict) -> dict:
+    """The fields of ``wanted`` the Stripe customer does not have yet (an empty string unsets on Stripe)."""
+    changes = {}
+    for name in ("name", "email"):
+        if (getattr(customer, name, None) or "") != wanted[name]:
+            changes[name] = wanted[name]
+    address = getattr(customer, "address", None)
+    current = address.to_dict() if address is not None else {}
+    if any((current.get(k) or "") != v for k, v in wanted["address"].items()):
+        changes["address"] = wanted["address"]
+    if list(getattr(customer, "preferred_locales", None) or []) != wanted["preferred_locales"]:
+        changes["preferred_locales"] = wanted["preferred_locales"]
+    return changes
+
+
+def _digest(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _customer(sdk: stripe.StripeClient, invoice: Invoice, workspace: Workspace, setup: WorkspaceBilling):
+    """The client's Stripe customer, created once per workspace and brought up to date before each invoice:
+    a client that moved, changed its billing e-mail or its VAT id gets the invoice at the new address, and
+    Stripe's e-mail and hosted page show what our invoice shows."""
+    wanted = _customer_params(invoice, workspace, setup)
+    vat_id = invoice.buyer.get("vat_id") or ""
+    if not setup.stripe_customer_id:
+        params = {**wanted, "metadata": {META_WORKSPACE: str(workspace.id), "agency_id": str(workspace.agency_id)}}
+        if not params["email"]:
+            del params["email"]
+        if vat_id:
+            params["tax_id_data"] = [{"type": "eu_vat", "value": vat_id}]
+        customer = sdk.v1.customers.create(params=params, options={
+            "idempotency_key": f"agency-{workspace.agency_id}-workspace-{workspace.id}-customer"})
+        setup.stripe_customer_id = customer.id
+        _commit()
+        return customer
+    customer = sdk.v1.customers.retrieve(setup.stripe_customer_id)
+    changes = _customer_changes(customer, wanted)
+    if changes:
+        # The key names the invoice and the change: a retry of this send replays it, a later invoice that
+        # changes the customer back is a new request.
+        customer = sdk.v1.customers.update(customer.id, params=changes, options={
+            "idempotency_key": _key(invoice, f"customer-{_digest(changes)}")})
+    _sync_vat_id(sdk, invoice, customer.id, vat_id)
+    return customer
+
+
+def _sync_vat_id(sdk: stripe.StripeClient, invoice: Invoice, customer_id: str, vat_id: str) -> None:
+    """Exactly the buyer's VAT id on the Stripe customer (Stripe prints the customer's tax ids on its invoice)."""
+    present = list(sdk.v1.customers.tax_ids.list(customer_id, params={"limit": 100}).auto_paging_iter())
+    for tax_id in present:
+        if tax_id.type == "eu_vat" and tax_id.value != vat_id:
+            try:
+                sdk.v1.customers.tax_ids.delete(customer_id, tax_id.id)
+            except stripe.InvalidRequestError as error:
+                if error.code != "resource_missing":  # deleted by an earlier, interrupted attempt
+                    raise
+    if vat_id and not any(t.type == "eu_vat" and t.value == vat_id for t in present):
+        sdk.v1.customers.tax_ids.create(customer_id, params={"type": "eu_vat", "value": vat_id},
+                                        options={"idempotency_key": _key(invoice, f"tax-id-{_digest({'v': vat_id})}")})
 
 
 def _find_stripe_invoice(sdk: stripe.StripeClient, invoice: Invoice, customer_id: str):
@@ -200,9 +256,9 @@ def _meta(stripe_object, key: str) -> str | None:
     return metadata.to_dict().get(key) if metadata is not None else None
 
 
-def _has_payment_method(sdk: stripe.StripeClient, customer_id: str) -> bool:
+def _has_payment_method(customer) -> bool:
     """Whether the client stored a payment method with Stripe (then the invoice is charged, not e-mailed)."""
-    settings = getattr(sdk.v1.customers.retrieve(customer_id), "invoice_settings", None)
+    settings = getattr(customer, "invoice_settings", None)
     return bool(getattr(settings, "default_payment_method", None)) if settings is not None else False
 
 

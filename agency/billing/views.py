@@ -34,7 +34,7 @@ from agency.billing.jobs import (
     draft_all_job_id,
     draft_all_progress,
     mark_draft_all_queued,
-    send_invoice_to_stripe,
+    queue_send,
 )
 from agency.billing.models import Invoice, InvoiceLine, InvoiceState, Rate, SendState
 from agency.billing.settings import (
@@ -335,7 +335,7 @@ def discard(invoice_id: int):
 def send(invoice_id: int):
     def start(inv: Invoice) -> Invoice:
         stripe_gateway.start_sending(current_user, inv)
-        send_invoice_to_stripe.enqueue(inv.agency_id, inv.id)
+        queue_send(inv.agency_id, inv.id)
         return inv
 
     return _action(invoice_id, start, _("The invoice is being sent through Stripe."))

@@ -61,16 +61,32 @@ def thread_panel(workspace: Workspace, interaction: Interaction) -> ThreadPanel:
 
 
 def open_incident(workspace_id: int) -> CrisisIncident | None:
-    return db.session.scalar(select(CrisisIncident).where(CrisisIncident.workspace_id == workspace_id,
-                                                          CrisisIncident.status == "open"))
+    return next(iter(open_incidents([workspace_id])), None)
 
 
 def open_incidents(workspace_ids: list[int]) -> list[CrisisIncident]:
+    """Open incidents of these workspaces, newest first. A page asks twice (the banner and the thread's panel):
+    a GET request reads them once (it changes nothing that could open or close one in between)."""
     if not workspace_ids:
         return []
-    return list(db.session.scalars(select(CrisisIncident).where(CrisisIncident.workspace_id.in_(workspace_ids),
+    memo = _get_request_memo()
+    key = tuple(sorted(set(workspace_ids)))
+    if memo is not None and key in memo:
+        return list(memo[key])
+    rows = list(db.session.scalars(select(CrisisIncident).where(CrisisIncident.workspace_id.in_(key),
                                                                 CrisisIncident.status == "open")
                                    .order_by(CrisisIncident.opened_at.desc())))
+    if memo is not None:
+        memo[key] = rows
+    return rows
+
+
+def _get_request_memo() -> dict | None:
+    from flask import g, has_request_context, request
+
+    if not has_request_context() or request.method != "GET":
+        return None
+    return g.setdefault("_open_incidents", {})
 
 
 def escalation_rows(workspace: Workspace, *, interaction_id: int | None = None, limit: int = 200

@@ -30,7 +30,7 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
     from agency.inbox.services import staff_of_workspace
 
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
-    state = moderation_states([interaction]).get(interaction.id, services.ItemState())
+    state = moderation_state_of(interaction)
     history = services.history(interaction)
     staff = {u.id: u.name for u in staff_of_workspace(interaction.agency_id, interaction.workspace_id)} \
         if history else {}
@@ -40,20 +40,39 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
         labels=services.ACTION_LABELS, status_labels=services.STATUS_LABELS, staff=staff)
 
 
+def _once_per_page(name: str, items: list[Interaction], read) -> dict:
+    """``read(ids)`` once per list of items in this request: the row slot asks for every row, and building a key
+    from the ids on each ask made a page quadratic. The list itself is kept with its result, so its id cannot be
+    reused by another list while the request runs."""
+    cache = g.setdefault(name, {})
+    entry = cache.get(id(items))
+    if entry is None or entry[0] is not items:
+        entry = cache[id(items)] = (items, read([item.id for item in items]))
+    return entry[1]
+
+
 def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]:
-    """The moderation state of a list page's items, read once per page (the row slot asks for every row)."""
-    key = tuple(item.id for item in items)
-    cache = g.setdefault("moderation_states", {})
-    if key not in cache:
-        cache[key] = services.states_of(list(key))
-    return cache[key]
+    """The moderation state of a list page's items, read once per page."""
+    return _once_per_page("moderation_states", items, services.states_of)
+
+
+def moderation_state_of(interaction: Interaction) -> services.ItemState:
+    """One item's moderation state (the thread's card), read once per request: the thread's SLA badge asks first
+    (``approval_waits``) and leaves it here."""
+    known = g.setdefault("moderation_state_by_id", {})
+    if interaction.id not in known:
+        known[interaction.id] = services.states_of([interaction.id]).get(interaction.id, services.ItemState())
+    return known[interaction.id]
 
 
 def approval_waits(items: list[Interaction]) -> dict:
-    """Since when a reply of each item has waited for approval: the page's moderation states (already read once
-    per page for the row slot) carry it, so the SLA badges cost no statement of their own."""
-    return {item_id: state.approval_since for item_id, state in moderation_states(items).items()
-            if state.approval_since is not None}
+    """Since when a reply of each item has waited for approval: the moderation states (read once per list for the
+    row slot, or once for the thread's card) carry it, so the SLA badges cost no statement of their own."""
+    states = moderation_states(items)
+    known = g.setdefault("moderation_state_by_id", {})
+    for item in items:
+        known.setdefault(item.id, states.get(item.id, services.ItemState()))
+    return {item_id: state.approval_since for item_id, state in states.items() if state.approval_since is not None}
 
 
 def moderation_reply_actions(reply: Reply, interaction: Interaction) -> tuple[str, ...]:
@@ -77,9 +96,5 @@ def rule_suggestions(interaction: Interaction) -> list[SimpleNamespace]:
 
 
 def rule_suggestions_of_page(items: list[Interaction]) -> dict[int, list]:
-    """Open suggestions of a list page's items, read once per page (the row slot asks for every row)."""
-    key = tuple(item.id for item in items)
-    cache = g.setdefault("rule_suggestions", {})
-    if key not in cache:
-        cache[key] = automod.open_suggestions(list(key))
-    return cache[key]
+    """Open suggestions of a list page's items, read once per page."""
+    return _once_per_page("rule_suggestions", items, automod.open_suggestions)

@@ -185,7 +185,7 @@ def complete_publication(report: Report) -> Report:
     data = render_report_pdf(report, author_name=actor.name if actor else "", status=ReportStatus.PUBLISHED)
     set_progress(report.id, 80)
     key = storage.new_key(f"reports/{report.workspace_id}", ".pdf")
-    storage.storage().put(key, data)
+    storage.put_with_transaction(db.session(), key, data)  # taken back if this publication rolls back
     stored = StoredFile(agency_id=report.agency_id, workspace_id=report.workspace_id, key=key,
                         content_type="application/pdf", size=len(data), sha256=storage.sha256(data))
     db.session.add(stored)

@@ -15,6 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+#: The tax id types the double knows, with the shape Stripe checks (a few of its ~100 types).
+TAX_ID_TYPES = {"eu_vat": re.compile(r"(?:[A-Z]{2}|EL)[0-9A-Z+*]{2,12}"), "gb_vat": re.compile(r"GB[0-9]{9,12}"),
+                "ch_vat": re.compile(r"CHE-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3} ?(?:MWST|TVA|IVA)")}
 OBJECTS = json.loads((Path(__file__).parent / "objects.json").read_text(encoding="utf-8"))
 _SEARCH = re.compile(r"^\s*metadata\['([A-Za-z0-9_\-]+)'\]\s*:\s*'([^']*)'\s*$")
 
@@ -203,6 +206,13 @@ class StripeDouble:
                 return 200, customer
             case ("GET", ["customers"]):
                 return 200, self._list("/v1/customers", self.customers.values(), params)
+            case ("GET", ["customers", cid, "tax_ids"]):
+                customer = self._get(self.customers, cid, "customer")
+                return 200, self._list(f"/v1/customers/{cid}/tax_ids", customer["tax_ids"]["data"], params)
+            case ("POST", ["customers", cid, "tax_ids"]):
+                return 200, self._add_tax_id(self._get(self.customers, cid, "customer"), params)
+            case ("DELETE", ["customers", cid, "tax_ids", tid]):
+                return 200, self._delete_tax_id(self._get(self.customers, cid, "customer"), tid)
             case ("POST", ["invoices"]):
                 return 200, self._create_invoice(params)
             case ("GET", ["invoices", "search"]):
@@ -285,10 +295,36 @@ class StripeDouble:
                                           "rendering_options": None})
         self._apply_customer(customer, params)
         for tax in params.get("tax_id_data", []) or []:
-            customer["tax_ids"]["data"].append({"object": "tax_id", "id": self._id("txi"), "type": tax.get("type"),
-                                                "value": tax.get("value")})
+            self._add_tax_id(customer, tax)
         self.customers[customer["id"]] = customer
         return customer
+
+    def _add_tax_id(self, customer: dict, params: dict) -> dict:
+        """``POST /v1/customers/{id}/tax_ids`` (and ``tax_id_data`` on create): type and value are required, an
+        EU VAT id must look like one (Stripe answers ``tax_id_invalid`` otherwise)."""
+        kind, value = params.get("type"), params.get("value")
+        if not kind:
+            raise StripeError(400, "invalid_request_error", "Missing required param: type.", param="type")
+        if not value:
+            raise StripeError(400, "invalid_request_error", "Missing required param: value.", param="value")
+        if kind not in TAX_ID_TYPES:
+            raise StripeError(400, "invalid_request_error", f"Invalid type: must be one of {', '.join(TAX_ID_TYPES)}",
+                              param="type")
+        if not TAX_ID_TYPES[kind].fullmatch(str(value)):
+            raise StripeError(400, "invalid_request_error", f"Invalid value for {kind}.", "tax_id_invalid", "value")
+        tax_id = copy.deepcopy(OBJECTS["tax_id"])
+        tax_id.update(id=self._id("txi"), created=int(time.time()), customer=customer["id"], type=kind,
+                      value=str(value), country=str(value)[:2] if kind == "eu_vat" else None,
+                      owner={"customer": customer["id"], "type": "customer", "customer_account": None})
+        customer["tax_ids"]["data"].append(tax_id)
+        return tax_id
+
+    def _delete_tax_id(self, customer: dict, tax_id: str) -> dict:
+        found = [t for t in customer["tax_ids"]["data"] if t["id"] == tax_id]
+        if not found:
+            raise StripeError(404, "invalid_request_error", f"No such tax_id: '{tax_id}'", "resource_missing", "id")
+        customer["tax_ids"]["data"].remove(found[0])
+        return {"deleted": True, "id": tax_id, "object": "tax_id"}
 
     def _create_invoice(self, params: dict) -> dict:
         customer = self._get(self.customers, params.get("customer", ""), "customer") if params.get("customer") \

@@ -86,8 +86,28 @@
     });
   }
 
+  // Outside the time pages the header timer's menu is fetched when it is first opened (the page does not carry
+  // every workspace and activity); until it arrives, or if it cannot, the menu's link to the week page stays.
+  function setupTimerMenu(details) {
+    var menu = details.querySelector("[data-timer-menu-url]");
+    if (!menu) return;
+    var loading = false;
+    details.addEventListener("toggle", function () {
+      if (!details.open || loading || menu.hasAttribute("data-loaded")) return;
+      loading = true;
+      fetch(menu.getAttribute("data-timer-menu-url"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html !== null) { menu.innerHTML = html; menu.setAttribute("data-loaded", ""); }
+        })
+        .catch(function () { /* the link to the week page stays */ })
+        .then(function () { loading = false; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
+    document.querySelectorAll("[data-timer]").forEach(setupTimerMenu);
     window.setInterval(tick, 30000);
     var grid = document.querySelector("[data-week-grid]");
     if (grid) setupGrid(grid);

@@ -105,3 +105,44 @@ def test_cancellation_invoice_references_the_original(billing_world):
     assert tree.xpath("//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=NS)[0].text == invoice.number
     assert _amount(tree, "//ram:GrandTotalAmount") * 100 == -invoice.gross_cents
     assert invoice.number in pdf_text(invoice_pdf(storno))
+
+
+XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+          "pdfaid": "http://www.aiim.org/pdfa/ns/id/", "dc": "http://purl.org/dc/elements/1.1/",
+          "pdf": "http://ns.adobe.com/pdf/1.3/", "xmp": "http://ns.adobe.com/xap/1.0/",
+          "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+          "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#", "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+          "fx": "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"}
+
+
+def test_xmp_is_one_rdf_block_with_pdfa_dc_and_the_facturx_extension(billing_world):
+    invoice = finalised(billing_world)
+    reader = PdfReader(io.BytesIO(invoice_pdf(invoice)))
+    packet = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    tree = etree.fromstring(packet)  # the xpacket processing instructions around it are fine for XML
+    assert tree.tag == "{adobe:ns:meta/}xmpmeta"
+    assert len(tree.xpath("//rdf:RDF", namespaces=XMP_NS)) == 1  # a second block fails veraPDF
+
+    def values(path):
+        return [e.text for e in tree.xpath(f"/x:xmpmeta/rdf:RDF/rdf:Description/{path}", namespaces=XMP_NS)]
+
+    assert values("pdfaid:part") == ["3"] and values("pdfaid:conformance") == ["B"]
+    info = reader.metadata
+    assert values("dc:title/rdf:Alt/rdf:li") == [info.title] and invoice.number in info.title
+    assert values("dc:creator/rdf:Seq/rdf:li") == [info.author] == ["Nordlicht Social GmbH"]
+    assert values("pdf:Producer") == [info.producer]
+    assert values("xmp:CreatorTool") == [info.creator]
+    assert len(values("xmp:CreateDate")) == 1 and values("xmp:CreateDate")[0].startswith(
+        invoice.finalised_at.strftime("%Y-%m-%d"))
+    assert values("fx:DocumentType") == ["INVOICE"]
+    assert values("fx:DocumentFileName") == ["factur-x.xml"]
+    assert values("fx:Version") == ["1.0"]
+    assert values("fx:ConformanceLevel") == ["EN 16931"]
+    schema = tree.xpath("//pdfaExtension:schemas/rdf:Bag/rdf:li", namespaces=XMP_NS)
+    assert len(schema) == 1
+    assert schema[0].findtext("pdfaSchema:namespaceURI", namespaces=XMP_NS) == XMP_NS["fx"]
+    assert schema[0].findtext("pdfaSchema:prefix", namespaces=XMP_NS) == "fx"
+    declared = [li.findtext("pdfaProperty:name", namespaces=XMP_NS)
+                for li in schema[0].xpath("pdfaSchema:property/rdf:Seq/rdf:li", namespaces=XMP_NS)]
+    assert sorted(declared) == ["ConformanceLevel", "DocumentFileName", "DocumentType", "Version"]
+    assert packet.count(b"<x:xmpmeta") == 1 and packet.count(b"rdf:RDF") == 2  # one open, one close tag

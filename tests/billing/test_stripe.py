@@ -195,7 +195,7 @@ def _store_card(double, billing_world, method):
 
     invoice = final_invoice(billing_world)
     customer_id = stripe_gateway._customer(stripe_gateway.client(), invoice, billing_world.ws_a,
-                                           workspace_billing(billing_world.ws_a))
+                                           workspace_billing(billing_world.ws_a)).id
     double.customers[customer_id]["invoice_settings"]["default_payment_method"] = method
     return invoice
 
@@ -221,3 +221,133 @@ def test_a_declined_card_leaves_the_invoice_open_with_its_link(billing_world, do
     assert stored.send_state == SendState.SENT and stored.stripe_status == "open"
     assert "declined" in stored.send_error and stored.stripe_hosted_url == stripe_invoice["hosted_invoice_url"]
     assert any(e["type"] == "invoice.payment_failed" for e in double.events)
+
+
+def _post_event(client, double, event_id, event_type, stripe_id, **invoice_fields):
+    payload = json.dumps({"id": event_id, "object": "event", "type": event_type,
+                          "data": {"object": {"id": stripe_id, "object": "invoice", **invoice_fields}}}).encode()
+    return client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": double.sign(payload)})
+
+
+def test_webhook_reads_the_fresh_invoice_not_the_payload_and_skips_a_settled_one(billing_world, double, client):
+    invoice = _sent(billing_world, double)
+    double.take_outbox()
+    # The payload claims "paid"; Stripe says "open": the stored status follows Stripe.
+    response = _post_event(client, double, "evt_claims_paid", "invoice.paid", invoice.stripe_invoice_id,
+                           status="paid")
+    assert response.status_code == 200 and response.get_json()["stripe_status"] == "open"
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).stripe_status == "open"
+    double._pay(double.invoices[invoice.stripe_invoice_id])
+    double.take_outbox()
+    assert _post_event(client, double, "evt_paid", "invoice.paid", invoice.stripe_invoice_id).get_json() == {
+        "status": "applied", "stripe_status": "paid"}
+    fetches = double.count("GET", r"/v1/invoices/in_\w+")
+    # Paid is the end of the line: a later event is acknowledged without asking Stripe again.
+    late = _post_event(client, double, "evt_late", "invoice.payment_failed", invoice.stripe_invoice_id)
+    assert late.get_json() == {"status": "unchanged", "stripe_status": "paid"}
+    assert double.count("GET", r"/v1/invoices/in_\w+") == fetches
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).stripe_status == "paid"
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b"\xff\xfe{}", b'{"id": "evt_x", "type": ["invoice.paid"]}',
+                                     b'{"id": 5, "type": "invoice.paid"}', b'{"id": "evt_y", "data": "x"}',
+                                     b'{"id": "evt_z", "type": "invoice.paid", "data": {"object": {"id": 7}}}'])
+def test_webhook_odd_but_signed_bodies_answer_4xx_or_are_ignored(billing_world, double, client, payload):
+    response = client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": double.sign(payload)})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.get_json()["status"] == "ignored"
+
+
+def _next_month_invoice(w):
+    approved(w, 30, day=date(2026, 11, 4))
+    invoice = finalising.finalise(w.am_a, drafting.draft_month(w.am_a, w.ws_a, date(2026, 11, 1)),
+                                  on=date(2026, 12, 1))
+    stripe_gateway.start_sending(w.am_a, invoice)
+    db.session.commit()
+    return invoice
+
+
+def test_a_changed_client_is_brought_up_to_date_before_the_next_invoice(billing_world, double):
+    """The client moved, changed its billing address and got a VAT id: Stripe's customer (whose details Stripe
+    e-mails and prints) must say what our next invoice says, without a second customer."""
+    from agency.billing.settings import save_workspace_billing
+
+    w = billing_world
+    first = _sent(w, double)
+    customer_id = double.invoices[first.stripe_invoice_id]["customer"]
+    assert double.customers[customer_id]["tax_ids"]["data"] == []
+    updates_before = double.count("POST", rf"/v1/customers/{customer_id}")
+
+    save_workspace_billing(w.owner_a, w.ws_a, client_street="Leopoldstraße 7", client_postcode="80802",
+                           billing_email="rechnungen@alpha.test", client_vat_id="DE811907980")
+    second = _next_month_invoice(w)
+    stripe_gateway.send(second.id, second.agency_id)
+    stored = db.session.get(Invoice, second.id)
+    assert stored.send_state == SendState.SENT, stored.send_error
+    assert len(double.customers) == 1
+    customer = double.customers[customer_id]
+    assert customer["email"] == "rechnungen@alpha.test"
+    assert customer["address"]["line1"] == "Leopoldstraße 7" and customer["address"]["postal_code"] == "80802"
+    assert [(t["type"], t["value"]) for t in customer["tax_ids"]["data"]] == [("eu_vat", "DE811907980")]
+    assert double.count("POST", rf"/v1/customers/{customer_id}") == updates_before + 1
+
+    # The VAT id changes again: the old one goes, the new one comes; a retry changes nothing more.
+    save_workspace_billing(w.owner_a, w.ws_a, client_vat_id="DE136695976")
+    approved(w, 30, day=date(2026, 11, 5))
+    third = finalising.finalise(w.am_a, drafting.draft_month(w.am_a, w.ws_a, date(2026, 11, 1)),
+                                on=date(2026, 12, 2))
+    stripe_gateway.start_sending(w.am_a, third)
+    db.session.commit()
+    stripe_gateway.send(third.id, third.agency_id)
+    assert [t["value"] for t in double.customers[customer_id]["tax_ids"]["data"]] == ["DE136695976"]
+    updates = double.count("POST", rf"/v1/customers/{customer_id}")
+    stripe_gateway._customer(stripe_gateway.client(), db.session.get(Invoice, third.id), w.ws_a,
+                             stripe_gateway._settings_row(w.ws_a))
+    assert double.count("POST", rf"/v1/customers/{customer_id}") == updates  # nothing changed: no update
+
+
+def test_the_double_checks_tax_ids_like_stripe(double, app):
+    import stripe
+
+    from tests.billing.stripe_helpers import API_KEY
+
+    sdk = stripe.StripeClient(API_KEY, base_addresses={"api": app.config["AGENCY"].stripe_api_base})
+    customer = sdk.v1.customers.create(params={"name": "Eins"})
+    with pytest.raises(stripe.InvalidRequestError) as invalid:
+        sdk.v1.customers.tax_ids.create(customer.id, params={"type": "eu_vat", "value": "not a vat id"})
+    assert invalid.value.code == "tax_id_invalid" and invalid.value.http_status == 400
+    created = sdk.v1.customers.tax_ids.create(customer.id, params={"type": "eu_vat", "value": "ATU12345678"})
+    assert created.object == "tax_id" and created.country == "AT" and created.owner.customer == customer.id
+    listed = sdk.v1.customers.tax_ids.list(customer.id)
+    assert [t.id for t in listed.data] == [created.id]
+    deleted = sdk.v1.customers.tax_ids.delete(customer.id, created.id)
+    assert deleted.deleted is True
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        sdk.v1.customers.tax_ids.delete(customer.id, created.id)
+    assert missing.value.code == "resource_missing" and missing.value.http_status == 404
+
+
+def test_a_send_whose_job_was_lost_says_so_and_a_retry_bills_once(billing_world, double):
+    """A worker stopped while sending: the sweep finds the invoice "sending" with no job and marks it failed with
+    the retry; one still queued is left alone."""
+    from agency.billing import jobs
+
+    lost = final_invoice(billing_world)  # "sending", but its job never ran
+    assert jobs.sweep_lost_sends.run_inline() == 1
+    stored = db.session.get(Invoice, lost.id)
+    assert stored.send_state == SendState.FAILED and stored.send_error
+    assert jobs.sweep_lost_sends.run_inline() == 0  # nothing is marked twice
+
+    stored = db.session.get(Invoice, lost.id)
+    stripe_gateway.start_sending(billing_world.am_a, stored)
+    jobs.queue_send(stored.agency_id, stored.id)
+    db.session.commit()
+    assert stored.id in jobs.invoices_with_live_send_jobs()
+    assert jobs.sweep_lost_sends.run_inline() == 0  # its job waits in the queue
+    assert db.session.get(Invoice, lost.id).send_state == SendState.SENDING
+    sent = stripe_gateway.send(stored.id, stored.agency_id)
+    assert sent.send_state == SendState.SENT
+    the_only_stripe_invoice(double, sent)

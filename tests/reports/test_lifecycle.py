@@ -214,3 +214,67 @@ def test_a_publication_stopped_by_the_worker_returns_to_draft(seeded, world):
     report = db.session.get(Report, report.id)
     db.session.refresh(report)
     assert report.status == ReportStatus.DRAFT and "stopped after" in report.error
+
+
+def _files_of(workspace) -> list:
+    folder = storage.storage().root / "reports" / str(workspace.id)
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+def test_a_publication_failing_after_the_pdf_was_stored_deletes_it(seeded, world, monkeypatch):
+    monkeypatch.setattr("agency.mail.queue_mail", lambda to, subject, body, **kw: None)
+    report = generated(seeded.workspace, world.am_a)
+    services.request_publication(report, world.am_a)
+    report_id, agency_id = report.id, report.agency_id
+    db.session.commit()
+    real_progress, failures = services.set_progress, []
+
+    def failing_progress(report_id, percent):
+        if percent == 100 and not failures:  # the PDF is stored and its row flushed: the last step fails
+            failures.append(percent)
+            raise RuntimeError("progress store down")
+        real_progress(report_id, percent)
+
+    monkeypatch.setattr(services, "set_progress", failing_progress)
+    assert jobs.publish_report.run_inline(agency_id, report_id) == "failed"
+    assert _files_of(seeded.workspace) == []
+    assert db.session.query(StoredFile).filter_by(workspace_id=seeded.workspace.id).count() == 0
+    monkeypatch.setattr(services, "set_progress", real_progress)
+    services.request_publication(db.session.get(Report, report_id), world.am_a)
+    db.session.commit()
+    assert jobs.publish_report.run_inline(agency_id, report_id) == "published"
+    stored = db.session.query(StoredFile).filter_by(workspace_id=seeded.workspace.id).one()
+    assert _files_of(seeded.workspace) == [stored.key.rsplit("/", 1)[1]]
+
+
+def test_a_job_failing_after_the_publication_leaves_no_file_and_its_retry_one(seeded, world, monkeypatch):
+    monkeypatch.setattr("agency.mail.queue_mail", lambda to, subject, body, **kw: None)
+    report = generated(seeded.workspace, world.am_a)
+    services.request_publication(report, world.am_a)
+    report_id, agency_id = report.id, report.agency_id
+    db.session.commit()
+    real_announce = services.announce_publication
+
+    def failing_announce(report):
+        raise ConnectionError("mail queue down")
+
+    monkeypatch.setattr(services, "announce_publication", failing_announce)
+    with pytest.raises(ConnectionError):  # the job's whole transaction rolls back; RQ retries it
+        jobs.publish_report.run_inline(agency_id, report_id)
+    assert _files_of(seeded.workspace) == []
+    report = db.session.get(Report, report_id)
+    db.session.refresh(report)
+    assert report.status == ReportStatus.PUBLISHING and report.file_id is None
+    monkeypatch.setattr(services, "announce_publication", real_announce)
+    assert jobs.publish_report.run_inline(agency_id, report_id) == "published"
+    stored = db.session.query(StoredFile).filter_by(workspace_id=seeded.workspace.id).one()
+    assert _files_of(seeded.workspace) == [stored.key.rsplit("/", 1)[1]]
+
+
+def test_a_file_stored_in_a_released_savepoint_goes_when_the_transaction_rolls_back(app, seeded):
+    key = storage.new_key(f"reports/{seeded.workspace.id}", ".pdf")
+    with db.session.begin_nested():
+        storage.put_with_transaction(db.session(), key, b"%PDF-1.7 test")
+    assert storage.storage().exists(key)  # the savepoint's release is not the end of the transaction
+    db.session.rollback()
+    assert not storage.storage().exists(key)

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
+from babel.dates import (
+    get_date_format,
+    get_datetime_format,
+    get_period_names,
+    get_time_format,
+    parse_pattern,
+    tokenize_pattern,
+)
 from flask import Blueprint, g, url_for
 from flask_babel import get_locale, get_timezone
 
@@ -72,19 +79,55 @@ def inbox_url_args() -> dict:
     return flt.as_args() if flt is not None else {}
 
 
+#: CLDR date fields the short formats of our languages use, as plain functions of a local datetime (Babel's own
+#: formatter looks every field up through several method calls: a list page formats a hundred values).
+_FIELDS: dict[tuple[str, int], Callable[[datetime], str]] = {
+    ("d", 1): lambda t: str(t.day), ("d", 2): lambda t: f"{t.day:02d}",
+    ("M", 1): lambda t: str(t.month), ("M", 2): lambda t: f"{t.month:02d}",
+    ("y", 2): lambda t: f"{t.year % 100:02d}", ("y", 1): lambda t: str(t.year), ("y", 4): lambda t: f"{t.year:04d}",
+    ("H", 1): lambda t: str(t.hour), ("H", 2): lambda t: f"{t.hour:02d}",
+    ("h", 1): lambda t: str(t.hour % 12 or 12), ("h", 2): lambda t: f"{t.hour % 12 or 12:02d}",
+    ("m", 2): lambda t: f"{t.minute:02d}", ("s", 2): lambda t: f"{t.second:02d}",
+}
+
+
+def _compiled(pattern: str, locale) -> Callable[[datetime], str] | None:
+    """A fast formatter for a CLDR pattern made only of the fields above (and the day period), else None."""
+    parts: list[Callable[[datetime], str]] = []
+    for kind, value in tokenize_pattern(pattern):
+        if kind == "chars":
+            parts.append(lambda t, text=value: text)
+        elif value[0] == "a" and value[1] <= 3:
+            periods = get_period_names("abbreviated", "format", locale=locale)
+            parts.append(lambda t, am=periods["am"], pm=periods["pm"]: am if t.hour < 12 else pm)
+        elif value in _FIELDS:
+            parts.append(_FIELDS[value])
+        else:
+            return None
+    return lambda t: "".join(part(t) for part in parts)
+
+
 def _short_formatter() -> Callable[[datetime], str]:
     """What ``datetimeformat('short')`` does, with the locale, the zone and the parsed patterns looked up once."""
     locale, zone = get_locale(), get_timezone()
     combined = get_datetime_format("short", locale=locale).replace("'", "")
-    date_pattern = parse_pattern(get_date_format("short", locale=locale))
-    time_pattern = parse_pattern(get_time_format("short", locale=locale))
+    date_text = get_date_format("short", locale=locale).pattern
+    time_text = get_time_format("short", locale=locale).pattern
+    fast_date, fast_time = _compiled(date_text, locale), _compiled(time_text, locale)
+    if fast_date is not None and fast_time is not None:
+        def short(moment: datetime) -> str:
+            local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
+            return combined.replace("{0}", fast_time(local)).replace("{1}", fast_date(local))
 
-    def short(moment: datetime) -> str:
+        return short
+    date_pattern, time_pattern = parse_pattern(date_text), parse_pattern(time_text)
+
+    def short_by_babel(moment: datetime) -> str:
         local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
         return (combined.replace("{0}", time_pattern.apply(local, locale))
                 .replace("{1}", date_pattern.apply(local, locale)))
 
-    return short
+    return short_by_babel
 
 
 @bp.app_template_filter("short_datetime")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -174,6 +174,20 @@ def copy_week():
 
 def _back(default: str) -> str:
     return safe_next(request.form.get("next"), default)
+
+
+@bp.route("/time/timer/menu")
+@permission_required("time.track")
+def timer_menu():
+    """The header timer's menu as a fragment, loaded when it is opened (the pages outside time tracking do not
+    carry every workspace and activity of the user)."""
+    from agency.timetracking.widget import timer_widget
+
+    next_url = safe_next(request.args.get("next", "")[:500], "")
+    response = make_response(render_template("timetracking/_timer_menu.html",
+                                             tw=timer_widget(menu=True, next_url=next_url)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/time/timer/start", methods=["POST"])
