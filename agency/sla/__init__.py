@@ -43,7 +43,7 @@ def approval_waits(items) -> dict:
     from agency import wiring
 
     provider = wiring.provided("approval_waits")
-    return provider(list(items)) if provider is not None and items else {}
+    return provider(items) if provider is not None and items else {}  # the same list: reads are kept per list
 
 
 def waited(since) -> str:
