@@ -37,6 +37,15 @@ PROVIDERS: dict[str, str] = {
     "client_approvals": "client_approvals(workspace_id, user) -> replies waiting for this client user's approval",
     "reply_approval": "reply_approval(actor, interaction, text) -> the reply held for approval instead of being "
                       "queued, or None when it may go out now (asked by the inbox before queueing a reply)",
+    "approval_waits": "approval_waits(interactions) -> {interaction id: since when its oldest reply has waited for "
+                      "approval} for a page's items, read once per page (the SLA badge says so; the SLA clock keeps "
+                      "running meanwhile)",
+    "approvals_waiting": "approvals_waiting(workspace_ids, sort, limit) -> (rows, total): the items with a reply "
+                         "waiting for approval, each with .interaction, .since and .replies; sort 'longest' (oldest "
+                         "first) or 'shortest' (read by the SLA board)",
+    "team_items": "team_items(user_id) -> a SQL condition on Interaction for the inbox's \"my team\" filter: items "
+                  "assigned to someone sharing a team with the user in that workspace, plus unassigned items of "
+                  "workspaces whose auto-assignment is limited to one of the user's teams (no statement of its own)",
     "banned_word_matcher": "banned_word_matcher(workspace_id) -> a function text -> bool (True when the text "
                            "contains a word or phrase of the workspace's tone guide to avoid), or None when it has "
                            "none (read by inbox rules with the condition banned_word)",

@@ -76,6 +76,8 @@ class User(db.TenantMixin, db.TimestampMixin, db.Base):
     role: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(5), nullable=True)
     is_active_user: Mapped[bool] = mapped_column("is_active", Boolean, default=True, server_default=text("true"))
+    #: the user asked for desktop notifications (the browser's permission is asked separately, on a click)
+    desktop_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -6,10 +6,23 @@ import base64
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Row, Select, func, literal, literal_column, or_, select, true, tuple_, union_all
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 
-from agency import db
+from agency import db, wiring
 from agency.inbox.models import OPEN_STATUSES, Interaction, Kind, Note, Priority, Reply, SavedView
 
 PAGE_SIZE = 50
@@ -64,7 +77,7 @@ class InboxFilter:
     channel_id: int | None = None
     kind: str | None = None
     status: str = "open"
-    assignee: str | None = None  # "mine", "unassigned" or a user id
+    assignee: str | None = None  # "mine", "unassigned", "team" (my teams' items) or a user id
     priority: str | None = None
     sentiment: str | None = None
     language: str | None = None
@@ -92,7 +105,7 @@ class InboxFilter:
             ids = [workspace_id] if workspace_id in visible_ids else []
         channel = one("channel")
         assignee = one("assignee")
-        if assignee not in (None, "mine", "unassigned") and not assignee.isdigit():
+        if assignee not in (None, "mine", "unassigned", "team") and not (assignee.isdigit() and len(assignee) < 19):
             assignee = None
         return cls(
             workspace_ids=ids, workspace_choice=choice,
@@ -147,6 +160,10 @@ def filtered(flt: InboxFilter, user_id: int, *, now: datetime | None = None, wor
         stmt = stmt.where(Interaction.assignee_id == user_id)
     elif flt.assignee == "unassigned":
         stmt = stmt.where(Interaction.assignee_id.is_(None))
+    elif flt.assignee == "team":
+        # Teams belong to a package above the inbox: it hands us its condition (none installed: nothing matches).
+        team_items = wiring.provided("team_items")
+        stmt = stmt.where(team_items(user_id) if team_items is not None else false())
     elif flt.assignee:
         stmt = stmt.where(Interaction.assignee_id == int(flt.assignee))
     if flt.priority:

@@ -25,9 +25,9 @@ MAX_NOTE = 10_000
 _TAG_RE = re.compile(r"^[\w äöüÄÖÜß&+.-]{1,40}$")
 
 
-def _changed(interaction: Interaction, *fields: str) -> None:
+def _changed(interaction: Interaction, *fields: str, actor_id: int | None = None) -> None:
     db.session.flush()
-    interaction_changed.send(interaction, fields=set(fields))
+    interaction_changed.send(interaction, fields=set(fields), actor_id=actor_id)
 
 
 def can_work_on(user: User, workspace_id: int) -> bool:
@@ -68,7 +68,7 @@ def assign(actor: User, interaction: Interaction, assignee: User | None) -> Inte
     interaction.assignee_id = new_id
     if interaction.status == Status.NEW and new_id is not None:
         interaction.status = Status.OPEN
-    _changed(interaction, "assignee_id")
+    _changed(interaction, "assignee_id", actor_id=actor.id if actor is not None else None)
     return interaction
 
 

@@ -21,7 +21,9 @@ interactions_deleted_changed = _signals.signal("interactions-deleted-changed")
 reply_sent = _signals.signal("reply-sent")
 
 # sender: the Interaction; kwargs: fields (set[str]) that people changed (status, priority, snoozed_until,
-# assignee_id, kind...). The SLA engine recomputes due times on priority and pause changes.
+# assignee_id, kind...); actor_id (int or None): who did it, when known (assignments say; a desktop notification
+# of an assignment skips the person who assigned themselves). The SLA engine recomputes due times on priority and
+# pause changes.
 interaction_changed = _signals.signal("interaction-changed")
 
 # sender: the Interaction; kwargs: user_id (int), action ("opened", "active", "replying", "replied", "noted",

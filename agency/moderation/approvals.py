@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agency import audit, db
 from agency.accounts.models import Role, User
@@ -238,6 +239,31 @@ def of_interaction(interaction_id: int) -> list[ReplyApproval]:
 def waiting_time(approval: ReplyApproval) -> timedelta:
     """How long the reply waited (waits) for approval — the SLA's time spent in approval."""
     return (approval.decided_at or db.utcnow()) - approval.created_at
+
+
+def approvals_waiting(workspace_ids, sort: str = "longest", limit: int = 50) -> tuple[list[SimpleNamespace], int]:
+    """Items of these workspaces with a reply waiting for approval, with since when (their oldest held reply) and
+    how many replies wait, longest waiting first (``sort="shortest"``: most recent first); and how many there are.
+
+    One statement: the total comes from a window over the grouped rows, not from a second count.
+    """
+    ids = list(workspace_ids)
+    if not ids:
+        return [], 0
+    held = (select(ReplyApproval.interaction_id, func.min(ReplyApproval.created_at).label("since"),
+                   func.count().label("replies"))
+            .where(ReplyApproval.workspace_id.in_(ids), ReplyApproval.status == "waiting")
+            .group_by(ReplyApproval.interaction_id).subquery())
+    order = held.c.since.desc() if sort == "shortest" else held.c.since.asc()
+    rows = db.session.execute(
+        select(Interaction, held.c.since, held.c.replies, func.count().over().label("total"))
+        .join(held, held.c.interaction_id == Interaction.id)
+        .where(Interaction.workspace_id.in_(ids)).order_by(order, Interaction.id).limit(limit)).all()
+    total = rows[0].total if rows else 0
+    now = db.utcnow()
+    return [SimpleNamespace(interaction=item, since=since, replies=replies,
+                            waited_seconds=max(0, int((now - since).total_seconds())))
+            for item, since, replies, _t in rows], total
 
 
 def client_approvals(workspace_id: int, user: User) -> list[dict]:

@@ -24,7 +24,7 @@ from agency.accounts.models import Membership, Role, User, Workspace
 from agency.errors import ValidationError
 from agency.inbox.models import OPEN_STATUSES, Interaction
 from agency.inbox.signals import interaction_changed
-from agency.moderation.models import ASSIGNMENT_MODES, AssignmentSettings, AutoAssignment
+from agency.moderation.models import ASSIGNMENT_MODES, AssignmentSettings, AutoAssignment, Team, TeamMember
 from agency.sla.policy import effective_policy
 
 #: Items handed out per workspace and run (the rest wait a minute).
@@ -35,36 +35,51 @@ def settings_of(workspace: Workspace) -> AssignmentSettings | None:
     return db.session.scalar(select(AssignmentSettings).where(AssignmentSettings.workspace_id == workspace.id))
 
 
-def save_settings(actor: User, workspace: Workspace, *, mode: str, cap: int, ip: str = "") -> AssignmentSettings:
-    """Store the workspace's auto-assignment mode and cap (validated; audited)."""
+def save_settings(actor: User, workspace: Workspace, *, mode: str, cap: int, team_id: int | None = None,
+                  ip: str = "") -> AssignmentSettings:
+    """Store the workspace's auto-assignment mode, cap and team (None: among all its community managers;
+    validated; audited)."""
     if mode not in ASSIGNMENT_MODES:
         raise ValidationError(_("Choose how items are assigned."), "mode")
     if not isinstance(cap, int) or not 1 <= cap <= 1000:
         raise ValidationError(_("The cap must be a whole number from 1 to 1000."), "cap")
+    team_name = None
+    if team_id is not None:
+        valid = isinstance(team_id, int) and 0 < team_id < 2**63
+        team = db.session.scalar(select(Team).where(Team.id == team_id, Team.workspace_id == workspace.id)) \
+            if valid else None
+        if team is None:
+            raise ValidationError(_("Choose one of this workspace's teams."), "team")
+        team_name = team.name
     row = settings_of(workspace)
     if row is None:
         row = AssignmentSettings(agency_id=workspace.agency_id, workspace_id=workspace.id)
         db.session.add(row)
-    row.mode, row.cap = mode, cap
+    row.mode, row.cap, row.team_id = mode, cap, team_id
     db.session.flush()
     audit.record("moderation.assignment_settings_saved", agency_id=workspace.agency_id, actor=actor, obj=row,
-                 ip=ip, details={"mode": mode, "cap": cap})
+                 ip=ip, details={"mode": mode, "cap": cap, "team": team_name})
     return row
 
 
-def candidates(workspace: Workspace) -> list[User]:
-    """Active community managers with a membership in the workspace, by id (the round robin's order)."""
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+def candidates(workspace: Workspace, team_id: int | None = None) -> list[User]:
+    """Active community managers with a membership in the workspace — only the team's when auto-assignment is
+    limited to a team — by id (the round robin's order)."""
+    stmt = select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.workspace_id == workspace.id, User.agency_id == workspace.agency_id,
-        User.is_active_user.is_(True), User.role == Role.COMMUNITY_MANAGER).order_by(User.id)))
+        User.is_active_user.is_(True), User.role == Role.COMMUNITY_MANAGER)
+    if team_id is not None:
+        stmt = stmt.where(User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
+    return list(db.session.scalars(stmt.order_by(User.id)))
 
 
-def on_shift(workspace: Workspace, now: datetime) -> list[User]:
-    """The workspace's community managers who are working now (calendar open, not absent today)."""
+def on_shift(workspace: Workspace, now: datetime, team_id: int | None = None) -> list[User]:
+    """The workspace's community managers (of the team, when given) who are working now (calendar open, not
+    absent today)."""
     calendar = effective_policy(workspace).calendar
     if not calendar.is_open(now):
         return []
-    people = candidates(workspace)
+    people = candidates(workspace, team_id)
     absent = wiring.provided("absent_user_ids")
     if absent is not None and people:
         away = absent([u.id for u in people], now.astimezone(ZoneInfo(calendar.tz)).date())
@@ -133,7 +148,9 @@ def assign_workspace(workspace: Workspace, now: datetime | None = None) -> tuple
     if settings is None or settings.mode == "off":
         return 0, 0
     now = now or db.utcnow()
-    people = on_shift(workspace, now)
+    # Limited to a team: only its members are on shift for this, and items of anyone else we gave out are moved
+    # to them like those of someone who went off shift.
+    people = on_shift(workspace, now, settings.team_id)
     if not people:
         return 0, 0  # nobody to give anything to; off-shift items stay with their person until someone is on
     picker = _Picker(settings, people, open_counts(workspace.id))

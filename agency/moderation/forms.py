@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from agency.forms import Form
 from agency.moderation.models import Action
@@ -51,6 +51,22 @@ class DecisionForm(Form):
 
 class AssignmentSettingsForm(Form):
     mode = SelectField(_l("Assign new items"), choices=[], validators=[InputRequired()])
+    team = SelectField(_l("Among"), choices=[], validators=[Optional()])
     cap = IntegerField(_l("At most open items per person"), validators=[
         InputRequired(_l("Enter a whole number.")),
         NumberRange(min=1, max=1000, message=_l("The cap must be a whole number from 1 to 1000."))])
+
+
+class TeamForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the team a name.")), Length(
+        max=80, message=_l("The name is too long (at most %(max)d characters)."))])
+
+
+class TeamMemberForm(Form):
+    user = StringField(_l("Staff member"), validators=[InputRequired(_l("Choose a staff member of this workspace.")),
+                                                       Regexp(r"^[0-9]{1,18}$",
+                                                              message=_l("Choose a staff member of this workspace."))])
+
+
+class DesktopNotificationsForm(Form):
+    enabled = BooleanField(_l("Show desktop notifications"))

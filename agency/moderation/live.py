@@ -21,6 +21,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 
 from sqlalchemy import event
@@ -45,12 +46,15 @@ def channel_of(agency_id: int) -> str:
 # --- publishing, after the commit -----------------------------------------------------------
 
 
-def announce(session: Session, agency_id: int, workspace_id: int, kind: str, ids: list[int]) -> None:
-    """Publish that items of a workspace are new (``kind="new"``) or changed, once ``session`` commits."""
+def announce(session: Session, agency_id: int, workspace_id: int, kind: str, ids: list[int], **extra) -> None:
+    """Publish that items of a workspace are new (``kind="new"``) or changed, once ``session`` commits.
+
+    ``extra``: more fields of the event (desktop notifications read ``event_id``, ``assignee_id``, ``user_ids``,
+    ``author``, ``url``; plain JSON values only)."""
     if not ids:
         return
     session.info.setdefault("live_events", []).append(
-        (agency_id, {"kind": kind, "workspace_id": workspace_id, "ids": list(ids)[:200]}))
+        (agency_id, {**extra, "kind": kind, "workspace_id": workspace_id, "ids": list(ids)[:200]}))
     if not session.in_transaction():  # nothing uncommitted to wait for
         _publish(session)
 
@@ -84,11 +88,41 @@ def on_received(channel, interaction_ids, **_kwargs) -> None:
     announce(db.session(), channel.agency_id, channel.workspace_id, "new", interaction_ids)
 
 
-def on_changed(interaction, **_kwargs) -> None:
-    """Signal handler: people changed an item (status, assignee ...)."""
+def on_changed(interaction, fields=frozenset(), actor_id=None, **_kwargs) -> None:
+    """Signal handler: people changed an item (status, assignee ...). A new assignee is announced on its own
+    (``kind="assigned"``), with what a desktop notification shows: who wrote, and where it is."""
     from agency import db
 
-    announce(db.session(), interaction.agency_id, interaction.workspace_id, "changed", [interaction.id])
+    session = db.session()
+    announce(session, interaction.agency_id, interaction.workspace_id, "changed", [interaction.id])
+    if "assignee_id" in fields and interaction.assignee_id is not None:
+        announce(session, interaction.agency_id, interaction.workspace_id, "assigned", [interaction.id],
+                 event_id=f"assigned-{uuid.uuid4().hex}", assignee_id=interaction.assignee_id, by=actor_id,
+                 **_about(interaction))
+
+
+def on_sla_alerted(alert, interaction=None, recipients=(), **_kwargs) -> None:
+    """Signal handler: the SLA engine warned of an item at risk (or breached). The event names the people the
+    warning went to (``user_ids``: the assignee, else the workspace's staff; account managers on a breach), and
+    its id is the alert's, the same in every process and tab."""
+    from agency import db
+
+    if interaction is None:
+        return
+    announce(db.session(), interaction.agency_id, interaction.workspace_id, "sla", [interaction.id],
+             event_id=f"sla-{alert.id}", level=alert.level, assignee_id=interaction.assignee_id,
+             user_ids=sorted({int(u) for u in recipients})[:500], **_about(interaction))
+
+
+def _about(interaction) -> dict:
+    """Plain facts of an item for a notification (no markup: the browser shows them as text anyway)."""
+    from agency.accounts.models import Workspace
+
+    workspace = db.session.get(Workspace, interaction.workspace_id)
+    return {"author": " ".join((interaction.author_name or "").split())[:80],
+            "excerpt": " ".join((interaction.text or "").split())[:140],
+            "workspace": workspace.name if workspace else "",
+            "url": f"/w/{workspace.slug}/inbox/{interaction.id}" if workspace else ""}
 
 
 # --- one subscription per process, fanned out --------------------------------------------------

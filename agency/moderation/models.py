@@ -166,6 +166,9 @@ class AssignmentSettings(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     #: round robin continues after this person (the lowest id after them, wrapping around)
     last_user_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    #: only this team's community managers get items (None: all of the workspace's); a deleted team means all
+    team_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
 
 
@@ -221,3 +224,33 @@ class RuleRun(db.WorkspaceMixin, db.TimestampMixin, db.Base):
     undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
     undone_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"),
                                                      nullable=True)
+
+
+class Team(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A named group of a workspace's staff ("Weekend", "Reviews") where the agency wants one: auto-assignment
+    can be limited to it, and its members' inbox has a "my team" filter."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        # One name once per workspace, whatever its case ("Support" and "support" are one team).
+        Index("uq_teams_workspace_name", "workspace_id", sql("lower(name)"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=db.utcnow, onupdate=db.utcnow)
+
+
+class TeamMember(db.WorkspaceMixin, db.TimestampMixin, db.Base):
+    """A staff member of the team's workspace in the team (the workspace is carried for row-level security)."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", name="uq_team_members_team_id_user_id"),
+        # "My teams": the teams of a user.
+        Index("ix_team_members_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    team_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))

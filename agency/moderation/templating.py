@@ -33,7 +33,7 @@ def moderation_panel(interaction: Interaction) -> SimpleNamespace:
     from agency.inbox.services import staff_of_workspace
 
     channel = db.session.get(Channel, interaction.channel_id) if interaction.channel_id else None
-    state = services.states_of([interaction.id]).get(interaction.id, services.ItemState())
+    state = moderation_state_of(interaction)
     history = services.history(interaction)
     staff = {u.id: u.name for u in staff_of_workspace(interaction.agency_id, interaction.workspace_id)} \
         if history else {}
@@ -58,6 +58,25 @@ def _once_per_page(name: str, items: list[Interaction], read) -> dict:
 def moderation_states(items: list[Interaction]) -> dict[int, services.ItemState]:
     """The moderation state of a list page's items, read once per page."""
     return _once_per_page("moderation_states", items, services.states_of)
+
+
+def moderation_state_of(interaction: Interaction) -> services.ItemState:
+    """One item's moderation state (the thread's card), read once per request: the thread's SLA badge asks first
+    (``approval_waits``) and leaves it here."""
+    known = g.setdefault("moderation_state_by_id", {})
+    if interaction.id not in known:
+        known[interaction.id] = services.states_of([interaction.id]).get(interaction.id, services.ItemState())
+    return known[interaction.id]
+
+
+def approval_waits(items: list[Interaction]) -> dict:
+    """Since when a reply of each item has waited for approval: the moderation states (read once per list for the
+    row slot, or once for the thread's card) carry it, so the SLA badges cost no statement of their own."""
+    states = moderation_states(items)
+    known = g.setdefault("moderation_state_by_id", {})
+    for item in items:
+        known.setdefault(item.id, states.get(item.id, services.ItemState()))
+    return {item_id: state.approval_since for item_id, state in states.items() if state.approval_since is not None}
 
 
 def moderation_reply_panel(reply: Reply) -> SimpleNamespace | None:

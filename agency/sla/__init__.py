@@ -11,6 +11,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.add_template_global(badge_texts, "sla_badge_texts")
+    app.add_template_global(approval_waits, "sla_approval_waits")
+    app.add_template_global(waited, "sla_waited")
     services.init_signals()
     wiring.add_nav(app, _l("SLA"), "sla.board", "inbox.work", order=20)
     wiring.add_periodic(app, jobs.scan_sla, interval=60)
@@ -28,8 +30,36 @@ def badge_texts() -> dict[str, str]:
             "on_track": _("on track"), "at_risk": _("at risk"), "breached": _("breached"), "met": _("SLA met"),
             "missed": _("SLA missed"), "paused": _("paused"), "due_in": _("due in {t}"),
             "overdue_by": _("overdue by {t}"), "units": "|".join((_("d"), _("h"), _("min"))),
-            "due": _("due %(when)s")}
+            "due": _("due %(when)s"),
+            "approval": _("waiting for approval since %(when)s (%(duration)s)"),
+            "approval_tip": _("A reply waits for approval. The SLA clock keeps running: the time waiting for "
+                              "approval counts against the SLA.")}
     return texts
+
+
+def approval_waits(items) -> dict:
+    """Since when a reply of each of these items has waited for approval, read once for the whole page (through
+    the ``approval_waits`` provider; without one nothing waits)."""
+    from agency import wiring
+
+    provider = wiring.provided("approval_waits")
+    return provider(items) if provider is not None and items else {}  # the same list: reads are kept per list
+
+
+def waited(since) -> str:
+    """How long something has waited since ``since``, in the countdown's words ("1 h 35 min"; static/js/sla.js
+    writes its spans the same way)."""
+    from agency import db
+
+    minutes = max(0, round((db.utcnow() - since).total_seconds() / 60))
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    day, hour, minute = badge_texts()["units"].split("|")
+    parts = [f"{days} {day}"] if days else []
+    if hours and days < 3:
+        parts.append(f"{hours} {hour}")
+    if not days and (mins or not hours):
+        parts.append(f"{mins} {minute}")
+    return " ".join(parts)
 
 
 def _describe_audit(app: Flask) -> None:

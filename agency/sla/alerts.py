@@ -197,4 +197,4 @@ def _notify(alert) -> None:
             text_body = "\n\n".join([str(body), f"“{excerpt}”" if excerpt else "",
                                      str(_l("Open it in the inbox: %(link)s", link=absolute_url(link)))])
             queue_mail(user.email, str(title), text_body)
-    sla_alerted.send(alert, interaction=interaction)
+    sla_alerted.send(alert, interaction=interaction, recipients=[u.id for u in users])

@@ -8,5 +8,6 @@ from blinker import Namespace
 _signals = Namespace()
 
 # sender: the SlaAlert (level "at_risk" or "breached", target, due_at), just recorded and notified;
-# kwargs: interaction (the Interaction). Sent once per alert (the alert's unique key makes it happen once).
+# kwargs: interaction (the Interaction), recipients (the ids of the users notified). Sent once per alert (the
+# alert's unique key makes it happen once).
 sla_alerted = _signals.signal("sla-alerted")

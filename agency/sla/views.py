@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from agency import wiring
 from agency.accounts import queries as account_queries
 from agency.accounts.forms import EmptyForm
 from agency.accounts.models import Workspace
@@ -42,7 +43,17 @@ def board():
     workspaces = account_queries.visible_workspaces(current_user)
     data = queries.board([ws.id for ws in workspaces], workspaces=workspaces)
     names = {row.key: row.label for row in data.assignees if row.key is not None}
-    return render_template("sla/board.html", board=data, assignee_names=names)
+    # Items whose reply waits for approval: their SLA clock keeps running, so they burn too. One statement.
+    sort = request.args.get("waiting") if request.args.get("waiting") in ("longest", "shortest") else "longest"
+    waiting_rows, waiting_total = [], 0
+    provider = wiring.provided("approvals_waiting")
+    if provider is not None and workspaces:
+        waiting_rows, waiting_total = provider([ws.id for ws in workspaces], sort, 50)
+    by_id = {ws.id: ws for ws in workspaces}
+    waits = {row.interaction.id: row.since for row in waiting_rows}
+    return render_template("sla/board.html", board=data, assignee_names=names, waiting=waiting_rows,
+                           waiting_total=waiting_total, waiting_sort=sort, workspaces_by_id=by_id,
+                           approval_waits=waits)
 
 
 # --- preview --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Media of an interaction: the pictures it carries and the picture of the post it was written on.
 
 Revision ID: 0024_interaction_media
-Revises: 0022_reply_edits
+Revises: 0023_teams
 Create Date: 2026-12-02 01:00:00
 
 Written by hand. One nullable JSONB column, ``{"images": [url, ...], "context_image": url}``: addresses on the
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0024_interaction_media'
-down_revision = '0022_reply_edits'
+down_revision = '0023_teams'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Cross-tenant harness resolvers for the moderation routes: objects of agency A's workspace ws_a."""
 
 from agency import db
-from agency.moderation.models import ModerationAction, ReplyApproval, RuleRun
+from agency.moderation.models import ModerationAction, ReplyApproval, RuleRun, Team
 from tests.inbox.crosstenant import _interaction
 
 
@@ -41,4 +41,14 @@ def _rule_run(world) -> int:
     return row.id
 
 
-RESOLVERS = {"action_id": _action, "approval_id": _approval, "run_id": _rule_run}
+def _team(world) -> int:
+    row = getattr(world, "_team", None)
+    if row is None:
+        row = Team(agency_id=world.agency_a.id, workspace_id=world.ws_a.id, name="Wochenende")
+        db.session.add(row)
+        db.session.flush()
+        world._team = row
+    return row.id
+
+
+RESOLVERS = {"action_id": _action, "approval_id": _approval, "run_id": _rule_run, "team_id": _team}

@@ -7,6 +7,12 @@ FORMS = {
     "moderation.decide": "tests/moderation/test_approvals.py::test_reject_needs_a_comment_and_nothing_is_sent",
     "moderation.assignment_page": "tests/moderation/test_assignment.py::test_setting_validates_and_needs_the_right",
     "moderation.client_decide": "tests/moderation/test_approvals.py::test_client_approves_in_the_portal",
+    "moderation.desktop_notifications":
+        "tests/moderation/test_desktop_notifications.py::test_setting_refuses_bad_input_and_clients",
+    "moderation.teams_page": "tests/moderation/test_teams.py::test_bad_team_names_are_refused",
+    "moderation.team_rename": "tests/moderation/test_teams.py::test_bad_member_and_rename_input_is_refused",
+    "moderation.team_member_add": "tests/moderation/test_teams.py::test_bad_member_and_rename_input_is_refused",
+    "moderation.team_member_remove": "tests/moderation/test_teams.py::test_bad_member_and_rename_input_is_refused",
 }
 ACTIONS = {"moderation.retry", "moderation.accept_suggestion", "moderation.dismiss_suggestion",
-           "moderation.undo_rule_run"}
+           "moderation.undo_rule_run", "moderation.team_delete"}
