@@ -79,44 +79,49 @@ def approval_waits(items: list[Interaction]) -> dict:
     return {item_id: state.approval_since for item_id, state in states.items() if state.approval_since is not None}
 
 
-def moderation_reply_panel(reply: Reply) -> SimpleNamespace | None:
+def moderation_reply_panel(reply: Reply, entries=None) -> SimpleNamespace | None:
     """What the thread shows beside one of our sent replies: what may be done to it on the platform (edit, delete),
     the state of its edits, the edit form's limit, and the item it answers (the forms post to that item's address:
-    in a thread it is not always the item on screen). Two queries per answered item, however many replies."""
+    in a thread it is not always the item on screen). With the thread's ``entries``, two queries for all of its
+    replies, however many there are and whichever items they answer."""
     if reply.status != "sent":
         return None
     owner = db.session.get(Interaction, reply.interaction_id)
-    actions_by_reply, copies = _reply_facts(owner)
+    sent = [e.reply for e in entries or () if getattr(e, "reply", None) is not None and e.reply.status == "sent"]
+    actions_by_reply, copies = _reply_facts(sorted({r.interaction_id for r in sent} | {owner.id}))
     rows = actions_by_reply.get(reply.id, [])
     edits = services.summarise_edits([r for r in rows if r.action == "edit"], services.current_text(owner, reply))
     actions: tuple[str, ...] = ()
     if not any(r.action == "delete" and r.status in ("queued", "sending", "done") for r in rows):
-        copy = copies.get(reply.external_id) if reply.external_id else None
+        copy = copies.get((owner.channel_id, reply.external_id)) if reply.external_id else None
         if copy is None or not copy.is_deleted:
             actions = _without_refused_edit(services.reply_actions(reply, owner), owner)
     return SimpleNamespace(interaction=owner, actions=actions, edits=edits,
                            hint=moderation_edit_hint(owner) if "edit" in actions else None)
 
 
-def _reply_facts(owner: Interaction) -> tuple[dict[int, list[ModerationAction]], dict[str, Interaction]]:
-    """Per answered item and request: the moderation actions of our replies to it (newest first, by reply) and
-    the synced copies of those replies on the platform (by external id) — two queries for all its replies."""
-    cache = g.setdefault("_reply_facts", {})
-    if owner.id not in cache:
+def _reply_facts(owner_ids: list[int]) -> tuple[dict[int, list[ModerationAction]], dict[tuple[int, str], Interaction]]:
+    """For the replies to these items, read once per request: their moderation actions (newest first, by reply) and
+    their synced copies on the platform (by channel and external id) — two queries for all of them."""
+    cache = g.setdefault("_reply_facts", {"read": set(), "actions": {}, "copies": {}})
+    missing = [i for i in owner_ids if i not in cache["read"]]
+    if missing:
         by_reply: dict[int, list[ModerationAction]] = {}
         for row in db.session.scalars(select(ModerationAction).where(
-                ModerationAction.interaction_id == owner.id, ModerationAction.reply_id.is_not(None))
-                .order_by(ModerationAction.id.desc()).limit(1000)):
+                ModerationAction.interaction_id.in_(missing), ModerationAction.reply_id.is_not(None))
+                .order_by(ModerationAction.id.desc()).limit(5000)):
             by_reply.setdefault(row.reply_id, []).append(row)
-        copies: dict[str, Interaction] = {}
-        if owner.channel_id is not None:
-            for copy in db.session.scalars(select(Interaction).join(Reply, Reply.external_id == Interaction.external_id)
-                                           .where(Reply.interaction_id == owner.id,
-                                                  Interaction.channel_id == owner.channel_id,
-                                                  Interaction.is_own.is_(True))):
-                copies.setdefault(copy.external_id, copy)
-        cache[owner.id] = (by_reply, copies)
-    return cache[owner.id]
+        answered = select(Interaction.id, Interaction.channel_id).where(Interaction.id.in_(missing)).subquery()
+        copies: dict[tuple[int, str], Interaction] = {}
+        for copy in db.session.scalars(
+                select(Interaction).join(Reply, Reply.external_id == Interaction.external_id)
+                .join(answered, answered.c.id == Reply.interaction_id)
+                .where(Interaction.channel_id == answered.c.channel_id, Interaction.is_own.is_(True))):
+            copies.setdefault((copy.channel_id, copy.external_id), copy)
+        cache["read"].update(missing)
+        cache["actions"].update(by_reply)
+        cache["copies"].update(copies)
+    return cache["actions"], cache["copies"]
 
 
 def _without_refused_edit(actions, interaction: Interaction):

@@ -31,9 +31,11 @@ LIMITS = {
     # query; only an author's first view also makes their identity).
     # Replies waiting for approval cost the lists and the thread nothing (the moderation states' query reads them);
     # the SLA board lists the items waiting for approval in one statement of its own: 8 became 9.
+    # Our sent replies in the thread (edit, delete on the platform) add two for all of them (their actions, their
+    # copies on the platform) and one for the workspace's approval setting (who may edit): 28 became 31.
     "all inboxes": 16,
     "workspace inbox": 19,
-    "thread": 28,
+    "thread": 31,
     "sla board": 9,
 }
 
@@ -76,6 +78,13 @@ def _add_items(workspaces, per_workspace: int, *, offset: int) -> list[Interacti
     db.session.add_all([ReplyApproval(agency_id=row.agency_id, workspace_id=row.workspace_id, interaction_id=row.id,
                                       text="Freigabe?", reason="always", approver="staff", status="waiting")
                         for row in rows[::2]])
+    # Others have our sent replies: the thread shows what may be done to each (edit, delete on the platform),
+    # read for all of its replies at once.
+    from agency.inbox.models import Reply
+
+    db.session.add_all([Reply(agency_id=row.agency_id, workspace_id=row.workspace_id, interaction_id=row.id,
+                              text="Danke!", status="sent", external_id=f"reply-{row.external_id}",
+                              sent_at=db.utcnow()) for row in rows[::3]])
     db.session.flush()
     return rows
 
