@@ -266,7 +266,7 @@ class DeliveryList(Schema):
     items: list[Delivery]
 
 
-Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="A month as YYYY-MM.")]
+Month = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="A month as YYYY-MM.")]
 
 
 class InvoiceQuery(Schema):
