@@ -67,6 +67,13 @@ def _object_id(event: dict) -> str | None:
 
 #: Stripe statuses no event moves on from (``apply_status`` keeps them): nothing to fetch.
 SETTLED = {StripeState.PAID, StripeState.VOID}
+#: The status each event reports the invoice reached. An event whose status is not ahead of what we hold brings
+#: nothing to fetch for: if Stripe's invoice has moved further meanwhile, the event of that move is on its way
+#: (Stripe delivers each event at least once, retrying for days) and fetches then.
+EVENT_STATUS = {"invoice.finalized": StripeState.OPEN, "invoice.sent": StripeState.OPEN,
+                "invoice.payment_failed": StripeState.OPEN, "invoice.paid": StripeState.PAID,
+                "invoice.payment_succeeded": StripeState.PAID, "invoice.voided": StripeState.VOID,
+                "invoice.marked_uncollectible": StripeState.UNCOLLECTIBLE}
 
 
 def handle_event(event_id: str, event_type: str, object_id: str | None) -> dict:
@@ -92,7 +99,8 @@ def handle_event(event_id: str, event_type: str, object_id: str | None) -> dict:
     agency_id = invoice.agency_id
     with db.tenant(db.session(), agency_id):
         invoice = db.session.get(Invoice, invoice.id)
-        if invoice.stripe_status in SETTLED:
+        held = stripe_gateway.RANK.get(invoice.stripe_status, -1) if invoice.stripe_status else -1
+        if invoice.stripe_status in SETTLED or stripe_gateway.RANK[EVENT_STATUS[event_type]] <= held:
             db.session.commit()
             return {"status": "unchanged", "stripe_status": invoice.stripe_status}
         fresh = stripe_gateway.client().raw_request("get", f"/v1/invoices/{quote_plus(object_id)}").data

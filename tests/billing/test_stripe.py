@@ -238,6 +238,11 @@ def test_webhook_reads_the_fresh_invoice_not_the_payload_and_skips_a_settled_one
     assert response.status_code == 200 and response.get_json()["stripe_status"] == "open"
     db.session.expire_all()
     assert db.session.get(Invoice, invoice.id).stripe_status == "open"
+    # An event that reports no more than we hold ("finalized" while open) is acknowledged without a fetch.
+    fetches = double.count("GET", r"/v1/invoices/in_\w+")
+    same = _post_event(client, double, "evt_finalized_again", "invoice.finalized", invoice.stripe_invoice_id)
+    assert same.get_json() == {"status": "unchanged", "stripe_status": "open"}
+    assert double.count("GET", r"/v1/invoices/in_\w+") == fetches
     double._pay(double.invoices[invoice.stripe_invoice_id])
     double.take_outbox()
     assert _post_event(client, double, "evt_paid", "invoice.paid", invoice.stripe_invoice_id).get_json() == {
