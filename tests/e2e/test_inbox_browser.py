@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from agency import db
 from tests.conftest import TEST_PASSWORD
@@ -163,8 +164,9 @@ def test_rejected_reply_returns_to_the_reply_box(browser, live_server, inbox_wor
     assert "at most 8000 characters" in page.inner_text(".composer .error")
     assert page.input_value("textarea[name=reply_text]") == too_long.strip()  # forms trim the ends
     assert page.input_value("textarea[name=note_text]") == ""
-    # The counter is the script's: on a busy machine it runs a moment after the page is there.
-    page.wait_for_function("document.querySelector('[data-counter]').textContent.includes('/')")
+    # The counter is the script's: on a busy machine it runs a moment after the page is there. (Polled from here:
+    # a string predicate would be evaluated in the page, which its CSP forbids.)
+    expect(page.locator("[data-counter]")).to_contain_text("/")
     assert page.inner_text("[data-counter]") == f"{len(too_long.strip())} / 8000 characters"
     assert "over" in page.get_attribute("[data-counter]", "class")
     assert "kind=comment" in page.get_attribute("[data-composer]", "action")
