@@ -18,10 +18,15 @@ def avatar_url(author_id: str) -> str:
     return f"{request.host_url}_media/avatars/{author_id}.png"
 
 
+def png_response(data: bytes) -> Response:
+    """A picture as a platform's CDN serves it: PNG, cacheable for a day (the sandbox's avatars and photos)."""
+    response = Response(data, mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/_media/avatars/<author_id>.png")
 def avatar(author_id: str):
     if not author_id or len(author_id) > 100:
         abort(404)
-    response = Response(identicon_png(author_id), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return png_response(identicon_png(author_id))

@@ -11,7 +11,9 @@ import hashlib
 import struct
 import zlib
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
+
+from agency.sandbox.avatars import png_response
 
 bp = Blueprint("sandbox_photos", __name__)
 WIDTH, HEIGHT = 160, 120
@@ -55,6 +57,4 @@ def landscape_png(key: str) -> bytes:
 def photo(key: str):
     if not key or len(key) > 120:
         abort(404)
-    response = Response(landscape_png(key), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return png_response(landscape_png(key))

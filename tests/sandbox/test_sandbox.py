@@ -250,3 +250,15 @@ def test_oauth_tokens_stop_working_after_expires_in():
     renewed = client.post("/google/token", data={"grant_type": "refresh_token",
                                                  "refresh_token": tokens["refresh_token"]}).get_json()
     assert client.get(path, headers=_bearer(renewed["access_token"])).status_code == 200
+
+
+def test_the_sandbox_serves_its_pictures_as_a_cdn_would():
+    from agency.inbox.media import image_type
+    from agency.sandbox.app import create_sandbox_app
+
+    client = create_sandbox_app().test_client()
+    for path in ("/_media/photos/media_20400.png", "/_media/avatars/fan-1.png"):
+        response = client.get(path)
+        assert response.status_code == 200 and image_type(response.data) == "image/png", path
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
+    assert client.get("/_media/photos/" + "x" * 121 + ".png").status_code == 404
