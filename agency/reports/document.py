@@ -18,6 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from agency.reports.charts import Chart, bar_list_chart, column_chart, stacked_chart
@@ -83,10 +84,12 @@ def _change(current: float | None, previous: float | None) -> float | None:
     return (current - previous) / previous
 
 
-def _addressed(formal: str, informal: str, address_form: str, **values) -> str:
-    """The text in the client's address form (German *du* only; English has one form)."""
+def _addressed(formal, informal, address_form: str, **values) -> str:
+    """The text in the client's address form (German *du* only; English has one form). ``formal`` and ``informal``
+    are marked with ``_l`` where they are written, so that the catalogue has them."""
     informal_german = address_form == "du" and str(get_locale() or "de").startswith("de")
-    return _(informal, **values) if informal_german else _(formal, **values)
+    text = str(informal if informal_german else formal)
+    return text % values if values else text
 
 
 def summary_sentences(figures: dict[str, Any], fmt: Formats, address_form: str) -> list[str]:
@@ -137,8 +140,8 @@ def summary_sentences(figures: dict[str, Any], fmt: Formats, address_form: str) 
     hours = figures["hours"]
     if hours["contracted"]:
         sentences.append(_addressed(
-            "Of your %(available)s hours this month we used %(used)s.",
-            "informal: Of your %(available)s hours this month we used %(used)s.", address_form,
+            _l("Of your %(available)s hours this month we used %(used)s."),
+            _l("informal: Of your %(available)s hours this month we used %(used)s."), address_form,
             available=fmt.hours(hours["available"]), used=fmt.hours(hours["used"])))
     return sentences
 
@@ -238,7 +241,8 @@ def document_context(figures: dict[str, Any], *, workspace, agency, month: date,
         "commentary": Markup(sanitize_commentary(commentary)),  # noqa: S704 - sanitized by nh3 above
         "next_steps": Markup(sanitize_commentary(next_steps)),  # noqa: S704 - sanitized by nh3 above
         "author_name": author_name,
-        "we_need": _addressed("What we need from you", "informal: What we need from you", address_form),
+        "we_need": _addressed(_l("What we need from you"), _l("informal: What we need from you"),
+                              address_form),
     }
 
 

@@ -118,3 +118,19 @@ def test_the_fetcher_refuses_whatever_reaches_it(recorder):
     _assert_inert(data, hits)
     assert any("file:///etc/passwd" in url for url in refused) and any(base in url for url in refused)
     assert any("app.css" in url for url in refused)  # only static/reports/ is served
+
+
+@pytest.mark.parametrize(("address_form", "heading"), [("sie", "Was wir von Ihnen brauchen"),
+                                                       ("du", "Was wir von dir brauchen")])
+def test_a_german_report_speaks_german_and_keeps_its_key_figures_on_the_summary_page(seeded, address_form, heading):
+    """The address-form texts were missing from the catalogue (the German PDF said "What we need from you"), and a
+    long commentary pushed the key figures pages away from the summary."""
+    seeded.workspace.locale, seeded.workspace.address_form = "de", address_form
+    figures = metrics.month_figures(seeded.workspace, MONTH, now=NOW)
+    commentary = "\n\n".join(f"## Abschnitt {n}\n\n" + "Ein langer Absatz über den Monat. " * 60 for n in range(6))
+    data = render.render_pdf_bytes(figures, seeded.workspace, MONTH, commentary=commentary)
+    text = pdf_text(data)
+    assert heading in text and "What we need" not in text and "informal:" not in text
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    summary_page = next(p for p in pages if "Zusammenfassung und Kennzahlen" in p and "MONATSBERICHT" not in p)
+    assert "Kennzahl" in summary_page and "Vormonat" in summary_page
