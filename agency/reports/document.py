@@ -143,7 +143,8 @@ def summary_sentences(figures: dict[str, Any], fmt: Formats, address_form: str) 
             _l("Of your %(available)s hours this month we used %(used)s."),
             _l("informal: Of your %(available)s hours this month we used %(used)s."), address_form,
             available=fmt.hours(hours["available"]), used=fmt.hours(hours["used"])))
-    return sentences
+    # A figure that ends a sentence may end in an abbreviation's point ("42 Min."): one point closes both.
+    return [sentence[:-1] if sentence.endswith("..") else sentence for sentence in sentences]
 
 
 def kpi_rows(figures: dict[str, Any], fmt: Formats) -> list[dict[str, str]]:

@@ -131,6 +131,7 @@ def test_a_german_report_speaks_german_and_keeps_its_key_figures_on_the_summary_
     data = render.render_pdf_bytes(figures, seeded.workspace, MONTH, commentary=commentary)
     text = pdf_text(data)
     assert heading in text and "What we need" not in text and "informal:" not in text
+    assert "Min.." not in text and "Std.." not in text  # "betrug 0 Min.." had two points
     pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
     summary_page = next(p for p in pages if "Zusammenfassung und Kennzahlen" in p and "MONATSBERICHT" not in p)
     assert "3-Monats-Durchschnitt" in summary_page  # the key figures table's header
